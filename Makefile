@@ -1,0 +1,37 @@
+# Three commands: `make lab` (students), `make book` (instructors), `make test` (CI).
+# Each creates .venv and installs the project into it the first time.
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+VENDOR  := _vendor/.stamp
+
+.PHONY: lab book test vendor clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dlcore)" >/dev/null
+	touch $(STAMP)
+
+# MathJax and the ipywidgets html-manager, served from the site itself so the book
+# works offline (no CDN); see site/package.json.
+$(VENDOR): site/package.json site/package-lock.json site/vendor.sh
+	bash site/vendor.sh
+
+vendor: $(VENDOR)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+book: $(STAMP) $(VENDOR)
+	rm -rf _build/.jupyter_cache
+	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+	@echo "Open _build/html/index.html"
+
+test: $(STAMP) $(VENDOR)
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build _vendor site/node_modules .pytest_cache

@@ -1,0 +1,19 @@
+"""dlcore: the numpy kernels behind the neural-network fundamentals book.
+
+The numeric core (everything imported here) depends on numpy only; plots live in
+``dlcore.plots`` (matplotlib) and interactive panels in ``dlcore.widgets`` (ipywidgets).
+"""
+from . import activations, datasets, initializers, losses, optim
+from .activations import softmax
+from .gradcheck import gradcheck, numerical_gradients
+from .layers import Dense, Layer
+from .network import Grads, Network, Trace
+from .optim import SGD
+from .preprocessing import one_hot, range_normalize
+from .train import History, fit
+
+__version__ = "0.1.0"
+
+__all__ = ["activations", "datasets", "initializers", "losses", "optim", "softmax",
+           "gradcheck", "numerical_gradients", "Dense", "Layer", "Grads", "Network", "Trace",
+           "SGD", "one_hot", "range_normalize", "History", "fit"]

@@ -1,0 +1,90 @@
+"""Data and networks that ship with the book (no downloads).
+
+``power_plant()`` is the four-example combined-cycle power plant sample of Kelleher
+et al. (Tables 1-3) and ``kelleher_network()`` the 2-3-2-1 network of their Figure 4
+with the weights of ``lectures/README.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import check_choice
+from .layers import Dense
+from .network import Network
+from .preprocessing import range_normalize
+
+__all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS"]
+
+
+@dataclass(frozen=True)
+class PowerPlant:
+    """Kelleher's Tables 1-3.
+
+    raw        (4, 3)  Table 1: ambient temperature (°C), relative humidity (%), output (MW)
+    min, max   (3,)    Table 2: the features' minima and maxima over the full data set
+    normalized (4, 3)  Table 3: range-normalised values rounded to two decimals, as printed
+    X          (4, 2)  the network's inputs (Table 3's first two columns)
+    T          (4, 1)  the network's targets (Table 3's last column)
+    """
+
+    columns: tuple
+    raw: np.ndarray
+    min: np.ndarray
+    max: np.ndarray
+    normalized: np.ndarray
+
+    @property
+    def X(self):
+        return self.normalized[:, :2].copy()
+
+    @property
+    def T(self):
+        return self.normalized[:, 2:].copy()
+
+
+def power_plant() -> PowerPlant:
+    """Kelleher's Tables 1 (raw), 2 (min/max) and 3 (range-normalised, 2 d.p.)."""
+    raw = np.array([[3.21, 86.34, 491.35],
+                    [31.41, 68.50, 430.37],
+                    [19.31, 30.59, 463.00],
+                    [20.64, 99.97, 447.14]])
+    lo = np.array([1.81, 25.56, 420.26])
+    hi = np.array([37.11, 100.16, 495.76])
+    # Table 3 is Table 1 normalised with Table 2's extremes, printed to two decimals;
+    # the worked example feeds exactly these printed values to the network.
+    normalized = np.round(range_normalize(raw, min=lo, max=hi), 2)
+    for a in (raw, lo, hi, normalized):
+        a.setflags(write=False)
+    return PowerPlant(("ambient temperature", "relative humidity", "electrical output"),
+                      raw, lo, hi, normalized)
+
+
+# (bias w_i,0, weights) of neurons 3-8, layer by layer, from lectures/README.md
+KELLEHER_WEIGHTS = (
+    (np.array([0.10, -0.23, 0.04]),            # neurons 3, 4, 5
+     np.array([[-0.20, 0.11], [0.11, -0.09], [0.11, -0.02]])),
+    (np.array([0.15, 0.12]),                   # neurons 6, 7
+     np.array([[-0.04, 0.10, 0.06], [0.20, 0.14, -0.09]])),
+    (np.array([0.10]),                         # neuron 8
+     np.array([[0.12, -0.50]])),
+)
+
+
+def kelleher_network(activation="logistic", dtype=np.float64) -> Network:
+    """The 2-3-2-1 regression network of Kelleher's Figure 4 with its printed weights.
+
+    Every neuron uses ``activation`` ("logistic" for the worked example of Tables 4-9,
+    "relu" for Tables 10-12, or "leaky_relu"/"prelu"/"tanh"/"linear"); the loss is
+    SSE = ½ Σ (t − a)². ``net.layers[0].W[i, k]`` is w_{i+3, k+1}.
+    """
+    check_choice(activation if isinstance(activation, str) else getattr(activation, "name", ""),
+                 "activation", ["logistic", "sigmoid", "relu", "leaky_relu", "prelu", "tanh", "linear"])
+    layers = []
+    for b, W in KELLEHER_WEIGHTS:
+        layer = Dense(W.shape[1], W.shape[0], activation=activation, init="zeros", dtype=dtype)
+        layer.W[...] = W
+        layer.b[...] = b
+        layers.append(layer)
+    return Network(layers, loss="sse")
