@@ -1,0 +1,34 @@
+"""Shared test utilities: independent finite differences and random networks."""
+from __future__ import annotations
+
+import numpy as np
+
+import dlcore as dl
+
+
+def central_diff(f, x, eps=1e-6):
+    """Elementwise derivative of an elementwise function f at x by central differences."""
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
+
+
+def random_network(sizes, hidden, out_act, loss, seed, **loss_kwargs):
+    """A network with ``sizes = [n_in, h1, ..., n_out]``, random weights and biases."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        act = out_act if i == len(sizes) - 2 else hidden
+        layer = dl.Dense(a, b, activation=act, init="normal", init_kwargs={"sigma": 0.8}, rng=rng)
+        layer.b[...] = rng.normal(0, 0.5, b)
+        if hasattr(layer, "lam"):
+            layer.lam[...] = rng.uniform(0.05, 0.5, b)
+        layers.append(layer)
+    return dl.Network(layers, loss=dl.losses.get(loss, **loss_kwargs))
+
+
+def random_targets(loss, n, k, rng):
+    """Targets valid for ``loss``: real values, probabilities or one-hot rows."""
+    if loss == "cross_entropy":
+        return dl.one_hot(rng.integers(0, k, n), k)
+    if loss == "binary_cross_entropy":
+        return rng.integers(0, 2, (n, k)).astype(float)
+    return rng.normal(0, 1, (n, k))
