@@ -74,7 +74,7 @@ class SSE(Loss):
 
     def per_example(self, A, T):
         d = A - T
-        return 0.5 * np.sum(d * d, axis=-1)
+        return 0.5 * (d * d).sum(axis=-1)
 
     def grad(self, A, T):
         return A - T  # ∂E/∂a = −(t − a), Table 4's "Error × −1"

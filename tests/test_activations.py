@@ -75,7 +75,7 @@ def test_extreme_inputs_are_finite_without_warnings(name):
                 d = act.derivative(z)
             assert np.all(np.isfinite(d))
     if name == "logistic":
-        assert a[0, 0] == 0.0 and a[0, -1] == 1.0
+        assert 0.0 <= a[0, 0] < 1e-300 and a[0, -1] == 1.0  # the true values underflow to 0
 
 
 def test_softmax_is_stable_and_normalised():
