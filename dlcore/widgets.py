@@ -6,20 +6,36 @@ state on creation, so an executed notebook (and the static site) shows that figu
 """
 from __future__ import annotations
 
+import base64
+import io
 from functools import lru_cache
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
-from IPython.display import display
 
 from . import datasets
 from ._validate import check_choice, check_int, check_real
 from .plots import loss_curve
 from .train import fit
 
-__all__ = ["backprop_panel"]
+__all__ = ["backprop_panel", "backprop_figure", "show_figure"]
 
 PANEL_ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
+
+
+def show_figure(out: W.Output, fig, dpi=100):
+    """Replace what ``out`` shows with ``fig`` as a PNG, in one update, then close ``fig``.
+
+    Setting ``outputs`` directly (rather than ``with out: display(fig)``) works with or
+    without a running kernel and is saved with the widget state for the static site.
+    """
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    text = fig.axes[0].get_title() if fig.axes else "figure"
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+                             "text/plain": text}},)
 
 
 @lru_cache(maxsize=256)
@@ -57,10 +73,7 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
 
     def redraw(*_):
         fig, _h = backprop_figure(lr_slider.value, act.value, epochs, tol)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        show_figure(out, fig)
 
     lr_slider.observe(redraw, names="value")
     act.observe(redraw, names="value")

@@ -1,0 +1,87 @@
+"""The plotting and widget layers: right data on the axes, clear errors, live updates."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import dlcore as dl  # noqa: E402
+from dlcore import plots  # noqa: E402
+from dlcore.checks import check  # noqa: E402
+
+D = dl.datasets.power_plant()
+
+
+def test_loss_curve_plots_the_history():
+    h = dl.fit(dl.datasets.kelleher_network(), D.X, D.T, lr=0.2, epochs=50)
+    fig = plots.loss_curve(h)
+    line = fig.axes[0].get_lines()[0]
+    np.testing.assert_array_equal(line.get_ydata(), h.loss)
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(51))
+    assert fig.axes[0].get_yscale() == "log"
+    plt.close(fig)
+
+
+def test_loss_curve_skips_non_finite_values_and_labels_runs():
+    fig = plots.loss_curve({"a": [1.0, 0.5, np.inf], "b": [2.0, 1.0]}, logy=False)
+    lines = fig.axes[0].get_lines()
+    assert len(lines[0].get_ydata()) == 2
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)
+
+
+def test_loss_curve_rejects_junk():
+    with pytest.raises(TypeError, match="histories"):
+        plots.loss_curve(42)
+
+
+def test_network_diagram_labels_every_neuron_and_value():
+    net = dl.datasets.kelleher_network()
+    tr = net.forward(D.X)
+    g = net.backward(tr, D.T)
+    fig = plots.network_diagram(net, tr, g, example=1, show=("z", "a", "delta"))
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for n in range(1, 9):
+        assert str(n) in texts
+    assert "0.0852" in texts          # δ8 for d2 (eq. 32)
+    assert "-0.0042" in texts         # z3 for d2 (Table 5)
+    plt.close(fig)
+    assert plots.neuron_numbers(net) == [[1, 2], [3, 4, 5], [6, 7], [8]]
+
+
+def test_network_diagram_needs_what_it_shows():
+    net = dl.datasets.kelleher_network()
+    with pytest.raises(ValueError, match="trace"):
+        plots.network_diagram(net, show=("z",))
+    with pytest.raises(ValueError, match="grads"):
+        plots.network_diagram(net, net.forward(D.X), show=("delta",))
+    with pytest.raises(ValueError, match="show"):
+        plots.network_diagram(net, show=("colour",))
+
+
+def test_check_passes_agreement_and_fails_a_differing_digit(capsys):
+    assert check("agree", [0.4715], [0.47151], 4)
+    assert "0.4715" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match="d2"):
+        check("differ", [0.4715, 0.4718], [0.4715, 0.4717], 4, labels=["d1", "d2"])
+    with pytest.raises(ValueError, match="shape"):
+        check("shape", [1.0, 2.0], [1.0], 2)
+
+
+def test_backprop_panel_redraws_when_the_slider_moves():
+    pytest.importorskip("ipywidgets")
+    from dlcore.widgets import backprop_figure, backprop_panel
+
+    panel = backprop_panel(epochs=200)
+    slider, dropdown = panel.children[0].children
+    out = panel.children[1]
+    first = out.outputs
+    assert first and "image/png" in first[-1]["data"]
+    slider.value = 2.0
+    assert out.outputs != first
+    with pytest.raises(ValueError, match="activation"):
+        backprop_figure(activation="swish")
+    with pytest.raises(ValueError, match="lr"):
+        backprop_figure(lr=0)
+    plt.close("all")

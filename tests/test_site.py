@@ -1,0 +1,330 @@
+"""The built static site, loaded page by page in headless Chromium.
+
+One fresh build per session (``jupyter-book build -W -n --keep-going`` into a temporary
+folder, executing every notebook), served from 127.0.0.1; then, for every page listed in
+``_toc.yml``, Debian's Chromium (driven by Playwright) must see:
+
+* no page errors, no console errors;
+* no failed request, no HTTP status >= 400, no request to any host but 127.0.0.1
+  (the site must work offline: MathJax and the widget manager are vendored);
+* typeset maths: ``mjx-container`` elements where the page has maths, and no raw TeX
+  (``$$``, ``\\(``, ``\\begin{`` ...) left in the visible prose;
+* every ``<img>`` loaded (``naturalWidth > 0``);
+* on pages with saved ipywidgets state, rendered widgets.
+
+Missing Chromium / Playwright / vendored JavaScript skip these tests locally and fail
+them when ``CI=true``.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+BUILD_TIMEOUT_S = 1800
+LOCAL_HOST = "127.0.0.1"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_SELECTOR = ".jupyter-widgets, .widget-slider, .widget-output"
+# TeX that must not survive typesetting in the prose (code blocks are ignored).
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\frac\b|\\sum\b|\\partial\b")
+
+
+def _unavailable(reason: str):
+    """Skip locally; in CI a missing prerequisite is a failure, not a silent skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"site test prerequisites missing in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _toc_pages() -> list[str]:
+    """Every document of _toc.yml, in reading order, as an html path ("book/00_x.html")."""
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
+    docs: list[str] = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append(entry["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    walk(toc.get("sections"))
+    return [re.sub(r"\.(md|ipynb)$", "", doc) + ".html" for doc in docs]
+
+
+PAGES = _toc_pages()
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _jupyter_book_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("jupyter-book")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())"]
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """Build the book once, from scratch, into a temporary folder; return its html dir."""
+    if not (REPO / "_vendor" / ".stamp").exists():
+        _unavailable("vendored JavaScript missing: run `make vendor` (bash site/vendor.sh)")
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ)
+    # The root conftest sets MPLBACKEND=Agg for nbval; inherited by the build's kernels it
+    # would stop matplotlib_inline from capturing figures, so let ipykernel choose.
+    env.pop("MPLBACKEND", None)
+    cmd = _jupyter_book_cmd() + [
+        "build", "-W", "-n", "--keep-going", "--path-output", str(out), str(REPO),
+    ]
+    start = time.monotonic()
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S
+    )
+    elapsed = time.monotonic() - start
+    html = out / "_build" / "html"
+    if proc.returncode != 0 or not (html / "index.html").exists():
+        log = (proc.stdout + "\n" + proc.stderr)[-6000:]
+        pytest.fail(
+            f"`{' '.join(cmd)}` failed (exit {proc.returncode}) after {elapsed:.0f} s:\n{log}",
+            pytrace=False,
+        )
+    print(f"\nbook built in {elapsed:.1f} s into {html}")
+    return html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - signature from the base class
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    """Serve the built html on 127.0.0.1, a free port, from a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _unavailable(f"playwright is not installed ({exc})")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# --------------------------------------------------------------------------- helpers
+
+# Text of the article outside code, scripts and typeset maths.
+_PROSE_TEXT_JS = """
+() => {
+  const root = document.querySelector("main") || document.body;
+  const skip = "pre, code, script, style, textarea, mjx-container, .highlight, .output";
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement && !n.parentElement.closest(skip)) parts.push(n.nodeValue);
+  }
+  return parts.join(" ");
+}
+"""
+
+_MATH_STATE_JS = """
+async () => {
+  const mj = window.MathJax;
+  // startup.promise resolves after MathJax's initial typesetting of the page
+  if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
+  const maths = Array.from(document.querySelectorAll(".math"));
+  return {
+    loaded: !!(mj && mj.version),
+    maths: maths.length,
+    untypeset: maths.filter(m => !m.querySelector("mjx-container"))
+                    .map(m => m.textContent.trim().slice(0, 80)),
+    containers: document.querySelectorAll("mjx-container").length,
+  };
+}
+"""
+
+_WIDGET_LABELS_RAW_JS = """
+() => Array.from(document.querySelectorAll(".widget-label"))
+  .filter(l => /\\$[^$]+\\$/.test(l.textContent) && !l.querySelector("mjx-container"))
+  .map(l => l.textContent)
+"""
+_WIDGET_LABELS_TYPESET_JS = f"() => ({_WIDGET_LABELS_RAW_JS.strip()})().length === 0"
+
+_IMAGES_JS = """
+async () => {
+  const imgs = Array.from(document.images);
+  for (const img of imgs) { img.loading = "eager"; }
+  await Promise.all(imgs.map(img => img.decode().catch(() => null)));
+  return imgs.filter(img => !(img.complete && img.naturalWidth > 0))
+             .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 120));
+}
+"""
+
+
+def _check_page(browser, base_url: str, path: str, shots: Path) -> list[str]:
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+
+    def on_request(request):
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about", "chrome-extension"):
+            return
+        if parts.hostname != LOCAL_HOST:
+            problems.append(f"request to a non-local host: {request.url}")
+
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: problems.append(f"console error: {msg.text} @ {msg.location}")
+        if msg.type == "error" else None,
+    )
+    page.on("request", on_request)
+    page.on(
+        "requestfailed",
+        lambda req: problems.append(f"request failed: {req.url} ({req.failure})"),
+    )
+    page.on(
+        "response",
+        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None,
+    )
+    try:
+        response = page.goto(f"{base_url}/{path}", wait_until="networkidle", timeout=60_000)
+        if response is None or not response.ok:
+            problems.append(f"could not load {path}: {response and response.status}")
+
+        # Saved widget state -> the html-manager must have rendered widgets.
+        if page.locator(f'script[type="{WIDGET_STATE}"]').count():
+            try:
+                page.wait_for_selector(WIDGET_SELECTOR, state="attached", timeout=20_000)
+            except Exception:
+                problems.append("page has saved widget state but no widget was rendered")
+            page.wait_for_load_state("networkidle")
+            # Descriptions such as r"$\eta$" are typeset through the MathJax-2 API shim.
+            try:
+                page.wait_for_function(_WIDGET_LABELS_TYPESET_JS, timeout=10_000)
+            except Exception:
+                untypeset = page.evaluate(_WIDGET_LABELS_RAW_JS)
+                problems.append(f"widget labels with untypeset maths: {untypeset}")
+
+        maths = page.evaluate(_MATH_STATE_JS)
+        if maths["maths"]:
+            if not maths["loaded"]:
+                problems.append(f"{maths['maths']} maths elements but MathJax did not load")
+            if maths["containers"] == 0:
+                problems.append("page has maths but no mjx-container was rendered")
+            for tex in maths["untypeset"]:
+                problems.append(f"maths not typeset: {tex!r}")
+        prose = page.evaluate(_PROSE_TEXT_JS)
+        for match in sorted({m.group(0) for m in RAW_TEX.finditer(prose)}):
+            at = prose.find(match)
+            problems.append(f"raw TeX {match!r} in the text: ...{prose[max(0, at - 60):at + 60]!r}...")
+
+        for src in page.evaluate(_IMAGES_JS):
+            problems.append(f"image not loaded: {src}")
+
+        page.wait_for_timeout(300)  # let late console errors (e.g. async typesetting) arrive
+        if problems:
+            shot = shots / (path.replace("/", "__") + ".png")
+            page.screenshot(path=str(shot), full_page=True)
+            problems.append(f"(screenshot: {shot})")
+    finally:
+        context.close()
+    return problems
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_toc_lists_pages():
+    assert PAGES, "_toc.yml lists no pages"
+    assert len(PAGES) == len(set(PAGES)), f"duplicate pages in _toc.yml: {PAGES}"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_renders_offline(built_site, server, browser, path, tmp_path):
+    assert (built_site / path).exists(), f"{path} listed in _toc.yml was not built"
+    problems = _check_page(browser, server, path, tmp_path)
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+def test_index_redirects_to_root_page(built_site, server, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/index.html", wait_until="networkidle")
+        page.wait_for_url(f"{server}/{PAGES[0]}", timeout=10_000)
+    finally:
+        context.close()
+
+
+def test_widget_pages_render_every_saved_view(built_site, server, browser):
+    """Each saved widget view (one per interactive cell) is rendered, not just one."""
+    widget_pages = [
+        p for p in PAGES if WIDGET_STATE in (built_site / p).read_text(encoding="utf8")
+    ]
+    if not widget_pages:
+        pytest.skip("no page carries saved widget state")
+    problems = []
+    for path in widget_pages:
+        context = browser.new_context()
+        page = context.new_page()
+        try:
+            page.goto(f"{server}/{path}", wait_until="networkidle")
+            page.wait_for_selector(WIDGET_SELECTOR, state="attached", timeout=20_000)
+            views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+            rendered = page.evaluate(
+                """() => Array.from(document.querySelectorAll(
+                       'script[type="application/vnd.jupyter.widget-view+json"]'))
+                     .filter(s => s.previousElementSibling &&
+                                  s.previousElementSibling.querySelector('.jupyter-widgets'))
+                     .length"""
+            )
+            if rendered < views:
+                problems.append(f"{path}: {rendered} of {views} saved widget views rendered")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)
