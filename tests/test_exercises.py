@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from dlcore.exercises import FunctionExercise, NumberExercise, fingerprint
+
+Z = np.linspace(-3, 3, 13)
+
+
+def tanh_exercise():
+    return FunctionExercise("derivative of tanh", Z, fingerprint(1 - np.tanh(Z) ** 2, 6), 6,
+                            hint="use the quotient rule",
+                            mistakes={fingerprint(np.tanh(Z), 6): "that is tanh itself"})
+
+
+def test_correct_function_passes_in_any_equivalent_form(capsys):
+    ex = tanh_exercise()
+    assert ex.check(lambda z: 1 - np.tanh(z) ** 2)
+    assert ex.check(lambda z: 1 / np.cosh(z) ** 2)
+    assert "correct" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (np.tanh, "that is tanh itself"),
+    (lambda z: 1 - np.tanh(z), "quotient rule"),
+    (lambda z: np.tanh(z) * (1 - np.tanh(z)), "quotient rule"),
+    (lambda z: 1.0, "shape"),
+    (lambda z: z / 0, "NaN"),
+    (lambda z: undefined_name, "NameError"),  # noqa: F821
+    (3.0, "expected a function"),
+])
+def test_wrong_functions_fail_with_a_hint_but_not_the_answer(capsys, wrong, says):
+    ex = tanh_exercise()
+    assert ex.check(wrong) is False
+    out = capsys.readouterr().out
+    assert says in out
+    assert "0.0099" not in out and "cosh" not in out   # no part of the answer is printed
+
+
+def test_number_exercise():
+    ex = NumberExercise("delta8 for d1", fingerprint(-0.116749, 4), 4, hint="multiply by the slope")
+    assert ex.check(-0.1167494)
+    assert ex.check(np.float64(-0.11674))
+    assert not ex.check(0.1167)          # the sign convention matters
+    assert not ex.check(-0.4685)         # forgot the slope
+    assert not ex.check("about -0.12")
+    assert not ex.check(float("nan"))
+
+
+def test_fingerprint_properties():
+    assert fingerprint(0.0, 3) == fingerprint(-0.0, 3) == fingerprint(0.0004, 3)
+    assert fingerprint([1.0, 2.0], 2) != fingerprint([[1.0, 2.0]], 2)
+    assert len(fingerprint(1.5, 2)) == 64
+    with pytest.raises(ValueError, match="fingerprint"):
+        NumberExercise("x", "abc", 2, hint="")
