@@ -174,7 +174,9 @@ _MATH_STATE_JS = """
 async () => {
   const mj = window.MathJax;
   // startup.promise resolves after MathJax's initial typesetting of the page
-  if (mj && mj.startup && mj.startup.promise) { await mj.startup.promise; }
+  if (mj && mj.startup && mj.startup.promise) {
+    await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, 20000))]);
+  }
   const maths = Array.from(document.querySelectorAll(".math"));
   return {
     loaded: !!(mj && mj.version),
@@ -285,13 +287,13 @@ def test_toc_lists_pages():
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_page_renders_offline(built_site, server, browser, path, tmp_path):
+def test_page_renders_offline(browser, built_site, server, path, tmp_path):
     assert (built_site / path).exists(), f"{path} listed in _toc.yml was not built"
     problems = _check_page(browser, server, path, tmp_path)
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
 
 
-def test_index_redirects_to_root_page(built_site, server, browser):
+def test_index_redirects_to_root_page(browser, built_site, server):
     context = browser.new_context()
     page = context.new_page()
     try:
@@ -301,7 +303,7 @@ def test_index_redirects_to_root_page(built_site, server, browser):
         context.close()
 
 
-def test_widget_pages_render_every_saved_view(built_site, server, browser):
+def test_widget_pages_render_every_saved_view(browser, built_site, server):
     """Each saved widget view (one per interactive cell) is rendered, not just one."""
     widget_pages = [
         p for p in PAGES if WIDGET_STATE in (built_site / p).read_text(encoding="utf8")
