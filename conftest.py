@@ -1,13 +1,11 @@
 """Root conftest: collect book/NN_*.md notebooks with nbval (read through jupytext)."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
 _CHAPTER = re.compile(r"^\d\d_.+\.md$")
 
 

@@ -6,14 +6,15 @@ The numeric core (everything imported here) depends on numpy only; plots live in
 from . import activations, datasets, initializers, losses, optim
 from .activations import softmax
 from .gradcheck import gradcheck, numerical_gradients
-from .layers import Dense, Layer
+from .layers import Dense, Dropout, Layer
 from .network import Grads, Network, Trace
 from .optim import SGD
 from .preprocessing import one_hot, range_normalize
+from .record import Recorder, Snapshot
 from .train import History, fit
 
 __version__ = "0.1.0"
 
 __all__ = ["activations", "datasets", "initializers", "losses", "optim", "softmax",
-           "gradcheck", "numerical_gradients", "Dense", "Layer", "Grads", "Network", "Trace",
+           "gradcheck", "numerical_gradients", "Dense", "Dropout", "Layer", "Recorder", "Snapshot", "Grads", "Network", "Trace",
            "SGD", "one_hot", "range_normalize", "History", "fit"]

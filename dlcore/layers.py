@@ -22,9 +22,12 @@ __all__ = ["Layer", "Dense"]
 class Layer:
     """Base class for layers; see the module docstring for the protocol."""
 
-    n_in: int
-    n_out: int
+    n_in = None          # number of input features, when the layer fixes it
+    n_out = None         # number of output features, when the layer fixes it
     activation = None
+    input_ndim = 2       # rank of the input batch: 2 for (n, features), 4 for images
+    preserves_shape = False  # True when the output has the input's shape (dropout)
+    stochastic = False   # True when training-mode forward passes are random
 
     @property
     def params(self) -> dict:
@@ -117,3 +120,49 @@ class Dense(Layer):
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (Kelleher et al., Algorithm 2) on the activations it receives.
+
+    ``rate`` is the probability of *dropping* a unit, so the keep probability is
+    ρ = 1 − rate in the lecture's notation. In training each example draws its own mask
+    m ~ Bernoulli(ρ) per unit, and
+
+        a'' = a ⊙ m / ρ            (Algorithm 2, lines 2-4)
+
+    so the expected activation is unchanged and nothing needs rescaling at inference,
+    where the layer is the identity. On the way back the same mask multiplies the δs,
+    δ = ∂E/∂a'' ⊙ m / ρ (line 7; the 1/ρ is the derivative of the scaling in line 4).
+    Put it after the input (input dropout) or after any hidden ``Dense`` layer.
+    """
+
+    preserves_shape = True
+    stochastic = True
+
+    def __init__(self, rate):
+        self.rate = check_real(rate, "rate", low=0.0, high=1.0, high_open=True)
+
+    @property
+    def keep(self):
+        """ρ, the probability that a unit is kept."""
+        return 1.0 - self.rate
+
+    def forward(self, a_prev, training=False, rng=None):
+        if not training or self.rate == 0.0:
+            return a_prev, a_prev, None
+        if rng is None:
+            raise ValueError("rng is needed for dropout in training mode: pass rng= to "
+                             "forward(..., training=True) or to fit")
+        scaled_mask = (rng.random(a_prev.shape) < self.keep).astype(a_prev.dtype)
+        scaled_mask /= self.keep
+        return a_prev, a_prev * scaled_mask, scaled_mask
+
+    def activation_backward(self, dA, z, a, cache):
+        return (dA if cache is None else dA * cache), {}
+
+    def input_grad(self, delta):
+        return delta
+
+    def __repr__(self):
+        return f"Dropout(rate={self.rate:g})"

@@ -69,23 +69,25 @@ class Network:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a dlcore layer, got {type(layer).__name__}")
-        for i in range(1, len(layers)):
-            n_in, n_prev = getattr(layers[i], "n_in", None), getattr(layers[i - 1], "n_out", None)
-            if n_in is not None and n_prev is not None and n_in != n_prev:
-                raise ValueError(f"layers[{i}] expects {n_in} inputs but layers[{i - 1}] has "
-                                 f"{n_prev} outputs")
+        prev = None  # the feature count flowing out of the layers so far, when known
+        for i, layer in enumerate(layers):
+            n_in = getattr(layer, "n_in", None)
+            if n_in is not None and prev is not None and n_in != prev:
+                raise ValueError(f"layers[{i}] expects {n_in} inputs but the layer before it "
+                                 f"gives {prev} outputs")
+            n_out = getattr(layer, "n_out", None)
+            prev = n_out if n_out is not None else (prev if layer.preserves_shape else None)
+        if getattr(layers[-1], "activation", None) is None:
+            raise ValueError(f"the last layer must produce the output (a layer with an activation, "
+                             f"such as Dense), got {type(layers[-1]).__name__}")
         self.layers = layers
         self.loss_fn = _losses.get(loss)
-        out = self._output_layer()
-        for layer in layers:
+        for layer in layers[:-1]:
             act = getattr(layer, "activation", None)
-            if act is not None and act.name == "softmax" and layer is not out:
+            if act is not None and act.name == "softmax":
                 raise ValueError("softmax can only be the activation of the output layer")
 
     # ------------------------------------------------------------------ helpers
-    def _output_layer(self):
-        return next(layer for layer in reversed(self.layers) if getattr(layer, "activation", None) is not None)
-
     @property
     def stochastic(self):
         """True when some layer (such as dropout) behaves randomly in training."""
@@ -93,19 +95,26 @@ class Network:
 
     @property
     def n_in(self):
-        return self.layers[0].n_in
+        """Input features the network expects (None when the first layer does not fix it)."""
+        for layer in self.layers:
+            if layer.n_in is not None or not layer.preserves_shape:
+                return layer.n_in
+        return None
 
     @property
     def n_out(self):
-        return self._output_layer().n_out
+        return self.layers[-1].n_out
 
     @property
     def dtype(self):
         return next((l.W.dtype for l in self.layers if hasattr(l, "W")), np.dtype(np.float64))
 
     def check_X(self, X, name="X"):
-        X = as_float_array(X, name, ndim=2, dtype=self.dtype)
-        if self.n_in is not None and X.shape[1] != self.n_in:
+        first = self.layers[0]
+        X = as_float_array(X, name, ndim=first.input_ndim, dtype=self.dtype)
+        if hasattr(first, "check_input"):
+            first.check_input(X, name)   # layers with structured inputs check their own shape
+        elif X.ndim == 2 and self.n_in is not None and X.shape[1] != self.n_in:
             raise ValueError(f"{name} must have shape (n, {self.n_in}) for this network, got {X.shape}")
         return X
 
@@ -151,7 +160,7 @@ class Network:
 
     def _loss(self, trace, T, reduction="sum"):
         out = self.layers[-1]
-        if getattr(out, "activation", None) is not None and not out.activation.parametric:
+        if not out.activation.parametric:
             return self.loss_fn.value_from_logits(trace.z[-1], T, out.activation, reduction)
         return self.loss_fn.value(trace.a[-1], T, reduction)
 
@@ -196,8 +205,8 @@ class Network:
 
     def _fused_output(self):
         """Softmax + cross-entropy and logistic + binary cross-entropy give δ_L = a − t directly."""
-        act = getattr(self.layers[-1], "activation", None)
-        return act is not None and (self.loss_fn.name, act.name) in (
+        act = self.layers[-1].activation
+        return (self.loss_fn.name, act.name) in (
             ("cross_entropy", "softmax"), ("binary_cross_entropy", "logistic"))
 
     # --------------------------------------------------------------- parameters

@@ -8,8 +8,10 @@ examples are shuffled from ``rng`` before every epoch (Algorithm line 1 and 32).
 ``history.loss[e]`` is the loss over the whole training set *before* epoch e's
 updates, which is what Kelleher's Figure 17 plots. Training stops when that loss
 falls below ``tol`` (status ``"converged"``), after ``epochs`` epochs
-(``"max_epochs"``), or when it becomes non-finite or grows past ``diverge_factor``
-times its starting value (``"diverged"``, reported once, with no warnings).
+(``"max_epochs"``), when it becomes non-finite or grows past ``diverge_factor``
+times its starting value (``"diverged"``, reported once, with no warnings), or when
+the validation loss has not improved for ``patience`` epochs (``"early_stopped"``,
+Kelleher et al., Algorithm 1; the best-validation parameters are restored).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ._validate import as_rng, check_choice, check_int, check_real
 from .losses import REDUCTIONS
 from .network import Network
 from .optim import SGD
+from .record import Recorder
 
 __all__ = ["fit", "History"]
 
@@ -31,10 +34,12 @@ STATUSES = ("converged", "max_epochs", "diverged", "early_stopped")
 class History:
     """The record of one call to ``fit``.
 
-    ``loss[e]`` is the loss before epoch e's updates, for e = 0 … ``epochs``, so the last
-    entry (also ``final_loss``) is the loss after the last update; ``epochs`` is the number
-    of epochs of updates made;
-    ``status`` one of "converged", "max_epochs", "diverged", "early_stopped".
+    ``loss[e]`` is the training loss before epoch e's updates, for e = 0 … ``epochs``, so
+    the last entry (also ``final_loss``) is the loss after the last update; ``epochs`` is
+    the number of epochs of updates made; ``status`` one of "converged", "max_epochs",
+    "diverged", "early_stopped". With validation data ``val_loss`` runs alongside
+    ``loss``, and ``best_epoch``/``best_val_loss`` say where the validation loss was lowest
+    (the parameters restored by early stopping).
     """
 
     loss: list = field(default_factory=list)
@@ -42,6 +47,9 @@ class History:
     epochs: int = 0
     final_loss: float = float("nan")
     message: str = ""
+    val_loss: list = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float | None = None
 
     def __repr__(self):
         return (f"History(status={self.status!r}, epochs={self.epochs}, "
@@ -49,7 +57,8 @@ class History:
 
 
 def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=None, rng=None,
-        *, momentum=0.0, shuffle=True, diverge_factor=1e6, callback=None) -> History:
+        *, momentum=0.0, shuffle=True, validation=None, patience=None, restore_best=True,
+        recorder=None, diverge_factor=1e6, callback=None) -> History:
     """Train ``network`` on inputs X (n, n_in) and targets T (n, n_out) in place.
 
     Parameters
@@ -66,13 +75,20 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     tol : float or None
         Stop as soon as the loss before an epoch is below ``tol``.
     rng : int, Generator or None
-        Source of the shuffling (and of dropout masks); the same seed gives the same run.
+        Source of the shuffling and of dropout masks; the same seed gives the same run.
     momentum : float
         Momentum μ in [0, 1) for the SGD update.
+    validation : (X_val, T_val) or None
+        Held-out data whose loss is recorded every epoch in ``history.val_loss``.
+    patience : int or None
+        Early stopping (Algorithm 1): stop after ``patience`` epochs without a validation
+        loss at or below the best so far, and (``restore_best``) restore the best parameters.
+    recorder : Recorder or None
+        Captures per-layer z, a, δ and ∂E/∂W at the epochs it asks for.
     diverge_factor : float
         Loss growth (relative to the first epoch) treated as divergence.
     callback : callable or None
-        ``callback(epoch, network, history)`` after each epoch's loss is recorded;
+        ``callback(epoch, network, history)`` after each epoch's losses are recorded;
         returning True stops training (status "early_stopped").
     """
     if not isinstance(network, Network):
@@ -87,6 +103,12 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     check_choice(reduction, "reduction", REDUCTIONS)
     tol = check_real(tol, "tol", low=0.0, allow_none=True)
     diverge_factor = check_real(diverge_factor, "diverge_factor", low=1.0, low_open=True)
+    Xv, Tv = _check_validation(network, validation)
+    patience = check_int(patience, "patience", minimum=1, allow_none=True)
+    if patience is not None and validation is None:
+        raise ValueError("patience needs validation data: pass validation=(X_val, T_val)")
+    if recorder is not None and not isinstance(recorder, Recorder):
+        raise TypeError(f"recorder must be a dlcore Recorder or None, got {type(recorder).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {callback!r}")
     optimizer = SGD(lr, momentum=momentum)
@@ -95,6 +117,7 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     full_batch = batch_size is None or batch_size >= n
     # A full batch of a deterministic network reuses the forward pass that measured the loss.
     reuse = full_batch and not network.stochastic
+    best_params, waited = None, 0
 
     # Overflow while diverging is detected from the loss below, so numpy's own
     # warnings would only repeat it (and flood a notebook); silence them here.
@@ -104,6 +127,17 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
             E = network._loss(trace, T, reduction)
             history.loss.append(E)
             stop = _stop_reason(E, history.loss[0], tol, diverge_factor)
+            if Xv is not None:
+                V = network._loss(network._forward(Xv), Tv, reduction)
+                history.val_loss.append(V)
+                if history.best_val_loss is None or V <= history.best_val_loss:  # Algorithm 1, line 9
+                    history.best_val_loss, history.best_epoch, waited = V, epoch, 0
+                    if patience is not None:
+                        best_params = network.get_params()
+                else:
+                    waited += 1
+                if stop is None and patience is not None and waited >= patience:
+                    stop = "early_stopped"
             if stop is None and callback is not None and callback(epoch, network, history):
                 stop = "early_stopped"
             if stop is None and epoch == epochs:
@@ -111,18 +145,38 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
             if stop is not None:
                 history.status, history.epochs = stop, epoch
                 break
+            record = recorder is not None and recorder.wants(epoch)
             if reuse:
-                optimizer.step(network, network._backward(trace, T, reduction))
+                grads = network._backward(trace, T, reduction)
+                if record:
+                    recorder.capture(epoch, trace, grads)
+                optimizer.step(network, grads)
                 continue
             order = rng.permutation(n) if shuffle and not full_batch else np.arange(n)
-            batch_size = batch_size or n
-            for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+            size = batch_size or n
+            for start in range(0, n, size):
+                idx = order[start:start + size]
                 tr = network._forward(X[idx], True, rng)
-                optimizer.step(network, network._backward(tr, T[idx], reduction))
+                grads = network._backward(tr, T[idx], reduction)
+                if record:
+                    recorder.capture(epoch, tr, grads)
+                    record = False
+                optimizer.step(network, grads)
     history.final_loss = E  # == history.loss[-1], the loss after ``epochs`` epochs of updates
+    if best_params is not None and restore_best:
+        network.set_params(best_params)  # Algorithm 1, line 17: return θ_best
     history.message = _message(history, tol)
     return history
+
+
+def _check_validation(network, validation):
+    if validation is None:
+        return None, None
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError("validation must be a pair (X_val, T_val), got "
+                        f"{type(validation).__name__}")
+    Xv = network.check_X(validation[0], "validation X")
+    return Xv, network.check_T(validation[1], Xv.shape[0], "validation T")
 
 
 def _stop_reason(E, E0, tol, diverge_factor):
@@ -139,6 +193,9 @@ def _message(h, tol):
     if h.status == "diverged":
         return (f"diverged at epoch {h.epochs}: the loss became {h.final_loss:.3g}; "
                 "try a smaller learning rate")
+    if h.status == "early_stopped" and h.best_epoch is not None:
+        return (f"stopped early at epoch {h.epochs}, best validation loss "
+                f"{h.best_val_loss:.4g} at epoch {h.best_epoch} (parameters restored)")
     if h.status == "early_stopped":
         return f"stopped early at epoch {h.epochs}, loss {h.final_loss:.6g}"
     return f"reached the maximum of {h.epochs} epochs, loss {h.final_loss:.6g}"
