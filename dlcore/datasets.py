@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice
+from ._validate import as_rng, check_choice, check_real
 from .layers import Dense
 from .network import Network
-from .preprocessing import range_normalize
+from .preprocessing import one_hot, range_normalize
 
-__all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS"]
+__all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS", "digits", "Digits"]
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,61 @@ def kelleher_network(activation="logistic", dtype=np.float64) -> Network:
         layer.b[...] = b
         layers.append(layer)
     return Network(layers, loss="sse")
+
+
+@dataclass(frozen=True)
+class Digits:
+    """Handwritten digits split into training, validation and test sets.
+
+    ``X_*`` are (n, 64) rows of pixel intensities scaled to [0, 1]; ``images(X)`` reshapes
+    them to (n, 1, 8, 8) for convolutional layers; ``y_*`` are the labels 0-9 and
+    ``T_*`` their one-hot encodings (n, 10).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    @staticmethod
+    def images(X):
+        return np.asarray(X).reshape(-1, 1, 8, 8)
+
+    @property
+    def T_train(self):
+        return one_hot(self.y_train, 10)
+
+    @property
+    def T_val(self):
+        return one_hot(self.y_val, 10)
+
+    @property
+    def T_test(self):
+        return one_hot(self.y_test, 10)
+
+
+def digits(seed=0, val_fraction=0.15, test_fraction=0.2) -> Digits:
+    """The 1,797 8x8 handwritten digits that ship with scikit-learn (no download).
+
+    The examples are shuffled with ``seed`` and split into training, validation and test
+    sets of the given fractions; intensities 0-16 are divided by 16.
+    """
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as exc:  # scikit-learn is an optional dependency of the core
+        raise ImportError("digits() needs scikit-learn: pip install 'dlcore[data]'") from exc
+    val_fraction = check_real(val_fraction, "val_fraction", low=0.0, high=1.0, high_open=True)
+    test_fraction = check_real(test_fraction, "test_fraction", low=0.0, high=1.0, low_open=True,
+                               high_open=True)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError("val_fraction + test_fraction must be below 1, got "
+                         f"{val_fraction + test_fraction:g}")
+    raw = load_digits()
+    X, y = raw.data / 16.0, raw.target.astype(np.int64)
+    order = as_rng(seed).permutation(len(y))
+    n_test = int(round(test_fraction * len(y)))
+    n_val = int(round(val_fraction * len(y)))
+    test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+    return Digits(X[train], y[train], X[val], y[val], X[test], y[test])

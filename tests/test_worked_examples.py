@@ -144,3 +144,17 @@ def test_item8_relu_network_table_10_11_eq_44():
     # exact δ7 = 0.03284…, printed 0.0329 because the lecture rounds δ8 first: -0.0657 × -0.5 = 0.03285
     assert 0.0328 < grads.delta[2][1, 1] < 0.03285
     np.testing.assert_array_equal(r4(grads.delta[1][1]), [0, 0, -0.0034])
+
+
+def test_digits_split_is_seeded_and_disjoint():
+    pytest.importorskip("sklearn")
+    a, b = dl.datasets.digits(seed=1), dl.datasets.digits(seed=1)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    n = len(a.y_train) + len(a.y_val) + len(a.y_test)
+    assert n == 1797 and len(a.y_test) == round(0.2 * 1797)
+    assert a.X_train.min() >= 0 and a.X_train.max() <= 1 and a.X_train.shape[1] == 64
+    assert a.images(a.X_test).shape == (len(a.y_test), 1, 8, 8)
+    np.testing.assert_array_equal(a.T_val.argmax(axis=1), a.y_val)
+    assert not np.array_equal(dl.datasets.digits(seed=2).y_train, a.y_train)
+    with pytest.raises(ValueError, match="below 1"):
+        dl.datasets.digits(val_fraction=0.5, test_fraction=0.5)
