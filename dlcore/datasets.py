@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_rng, check_choice, check_real
+from ._validate import as_rng, check_choice, check_int, check_real
 from .layers import Dense
 from .network import Network
 from .preprocessing import one_hot, range_normalize
 
-__all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS", "digits", "Digits"]
+__all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS", "digits", "Digits",
+           "noisy_sine", "xor_blobs"]
 
 
 @dataclass(frozen=True)
@@ -146,3 +147,32 @@ def digits(seed=0, val_fraction=0.15, test_fraction=0.2) -> Digits:
     n_val = int(round(val_fraction * len(y)))
     test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
     return Digits(X[train], y[train], X[val], y[val], X[test], y[test])
+
+
+def noisy_sine(n_train=30, n_val=200, noise=0.3, rng=0):
+    """A 1-D regression task that a wide network overfits: t = sin(3x) + N(0, noise²).
+
+    Returns ``(X, T, X_val, T_val)`` with X of shape (n, 1) drawn uniformly from [−1, 1].
+    """
+    n_train = check_int(n_train, "n_train", minimum=2)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    noise = check_real(noise, "noise", low=0.0)
+    rng = as_rng(rng)
+    X = rng.uniform(-1, 1, (n_train + n_val, 1))
+    T = np.sin(3 * X) + rng.normal(0, noise, X.shape)
+    return X[:n_train], T[:n_train], X[n_train:], T[n_train:]
+
+
+def xor_blobs(n_train=200, n_val=200, spread=0.35, rng=0):
+    """A 2-D binary task no linear model solves: four Gaussian blobs at (±1, ±1),
+    labelled 1 where the coordinates share a sign. Returns ``(X, T, X_val, T_val)``
+    with T of shape (n, 1) in {0, 1}.
+    """
+    n_train = check_int(n_train, "n_train", minimum=4)
+    n_val = check_int(n_val, "n_val", minimum=1)
+    spread = check_real(spread, "spread", low=0.0, low_open=True)
+    rng = as_rng(rng)
+    centres = rng.choice([-1.0, 1.0], size=(n_train + n_val, 2))
+    X = centres + rng.normal(0, spread, centres.shape)
+    T = (centres[:, :1] * centres[:, 1:] > 0).astype(float)
+    return X[:n_train], T[:n_train], X[n_train:], T[n_train:]

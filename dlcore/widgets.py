@@ -30,7 +30,7 @@ def show_figure(out: W.Output, fig, dpi=100):
     without a running kernel and is saved with the widget state for the static site.
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})  # fast to encode
     plt.close(fig)
     text = fig.axes[0].get_title() if fig.axes else "figure"
     out.outputs = ({"output_type": "display_data", "metadata": {},
