@@ -67,6 +67,8 @@ class NumberExercise(_Exercise):
     """An exercise whose answer is a number (or a small array), checked to ``decimals``."""
 
     def check(self, value) -> bool:
+        if value is None:
+            return self._verdict(None, "no answer yet: replace None with your value and run the cell again.")
         try:
             arr = as_float_array(value, "your answer", ndim=None)
         except (TypeError, ValueError) as exc:
@@ -86,6 +88,8 @@ class FunctionExercise(_Exercise):
         self.inputs = as_float_array(inputs, "inputs")
 
     def check(self, fn) -> bool:
+        if fn is None:
+            return self._verdict(None, "no answer yet: replace None with your function and run the cell again.")
         if not callable(fn):
             return self._verdict(None, f"expected a function, got {type(fn).__name__}.")
         try:

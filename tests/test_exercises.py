@@ -27,6 +27,7 @@ def test_correct_function_passes_in_any_equivalent_form(capsys):
     (lambda z: z / 0, "NaN"),
     (lambda z: undefined_name, "NameError"),  # noqa: F821
     (3.0, "expected a function"),
+    (None, "no answer yet"),
 ])
 def test_wrong_functions_fail_with_a_hint_but_not_the_answer(capsys, wrong, says):
     ex = tanh_exercise()
@@ -44,6 +45,7 @@ def test_number_exercise():
     assert not ex.check(-0.4685)         # forgot the slope
     assert not ex.check("about -0.12")
     assert not ex.check(float("nan"))
+    assert not ex.check(None)
 
 
 def test_fingerprint_properties():
