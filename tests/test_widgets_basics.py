@@ -1,0 +1,190 @@
+"""Figures and panels of chapters 1-3 (dlcore.plots_basics, dlcore.widgets_basics)."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import dlcore as dl  # noqa: E402
+from dlcore import perceptron as P  # noqa: E402
+from dlcore import plots_basics as pb  # noqa: E402
+
+pytest.importorskip("ipywidgets")
+from dlcore import widgets_basics as wb  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def image(out):
+    assert out.outputs and "image/png" in out.outputs[-1]["data"]
+    return out.outputs[-1]["data"]["image/png"]
+
+
+# ------------------------------------------------------------------ plots
+def test_activation_values_match_the_core_and_break_at_kinks():
+    z = np.array([-2.0, 0.0, 3.0])
+    a, da = pb.activation_values("logistic", z)
+    np.testing.assert_allclose(da[1], 0.25)                    # Kelleher eq. 16
+    np.testing.assert_allclose(a, dl.activations.get("logistic")(z))
+    a, da = pb.activation_values("relu", z)
+    assert np.isnan(da[1]) and da[0] == 0 and da[2] == 1
+    a, da = pb.activation_values("leaky_relu", z, 0.2)
+    np.testing.assert_allclose([a[0], da[0]], [-0.4, 0.2])
+    a, da = pb.activation_values("prelu", z)                   # λ = 0.25 by default
+    np.testing.assert_allclose([a[0], da[0]], [-0.5, 0.25])
+    a, _ = pb.activation_values("threshold", z)
+    assert np.isnan(a[1]) and a[0] == 0 and a[2] == 1
+
+
+def test_activation_grid_draws_function_and_derivative_per_activation():
+    fig = pb.activation_grid(zlim=(-4, 4))
+    axes = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(axes) == len(pb.ACTIVATIONS)
+    logistic_ax = axes[pb.ACTIVATIONS.index("logistic")]
+    z, a = logistic_ax.get_lines()[0].get_data()
+    _, da = logistic_ax.get_lines()[1].get_data()
+    np.testing.assert_allclose(a, 1 / (1 + np.exp(-z)))
+    assert np.nanmax(da) == pytest.approx(0.25)
+    assert logistic_ax.get_xlim() == (-4, 4)
+
+
+def test_activation_plot_and_saturation_plot():
+    fig = pb.activation_plot("tanh", (-3, 3))
+    assert len(fig.axes) == 2 and "φ'(3) = 0.00987" in fig.axes[1].get_title()
+    fig = pb.saturation_plot(zmax=10)
+    assert fig.axes[0].get_yscale() == "log"
+
+
+@pytest.mark.parametrize("call, exc, word", [
+    (lambda: pb.activation_plot("swish"), ValueError, "name"),
+    (lambda: pb.activation_plot("tanh", (3, -3)), ValueError, "zlim"),
+    (lambda: pb.activation_grid(["relu", "gelu"]), ValueError, "names"),
+    (lambda: pb.activation_grid([]), ValueError, "names"),
+    (lambda: pb.saturation_plot(zmax=0), ValueError, "zmax"),
+    (lambda: pb.saturation_plot(["relu"]), ValueError, "names"),
+    (lambda: pb.decision_regions("net"), TypeError, "predict"),
+    (lambda: pb.decision_regions(lambda P: P[:3]), ValueError, "predict"),
+    (lambda: pb.decision_regions(lambda P: P[:, 0], np.zeros((3, 3)), np.zeros(3)), ValueError, "X"),
+    (lambda: pb.decision_regions(lambda P: P[:, 0], np.zeros((3, 2)), np.zeros(4)), ValueError, "y"),
+    (lambda: pb.perceptron_plot("history"), TypeError, "history"),
+    (lambda: pb.perceptron_plot(P.train(*P.truth_table("and"), rng=0), epoch=10_000), ValueError, "epoch"),
+])
+def test_plots_reject_bad_arguments(call, exc, word):
+    with pytest.raises(exc, match=word):
+        call()
+
+
+def test_perceptron_plot_rings_the_misclassified_points():
+    X, y = P.truth_table("xor")
+    h = P.train(X, y, lr=0.1, epochs=10, w0=[0.05, 0.1, 0.1], stop=False)
+    fig = pb.perceptron_plot(h, 0)
+    ax = fig.axes[0]
+    rings = [c for c in ax.collections if c.get_label() == "misclassified"]
+    assert len(rings) == 1 and len(rings[0].get_offsets()) == h.errors[0]
+    assert f"{h.errors[0]} misclassified" in ax.get_title()
+    step = fig.axes[1].get_lines()[0]
+    np.testing.assert_array_equal(step.get_ydata(), h.errors)
+
+
+def test_decision_regions_shades_by_the_prediction():
+    fig = pb.decision_regions(lambda pts: (pts[:, 0] > 0).astype(float), resolution=20)
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (-1, 1) and len(ax.collections) >= 1
+
+
+# ------------------------------------------------------------------ panels
+def test_activation_panel_redraws_and_enables_the_slope_only_when_used():
+    panel = wb.activation_panel("logistic", (-6, 6))
+    (act, zr), slope, out = panel.children[0].children, panel.children[1], panel.children[2]
+    first = image(out)
+    assert slope.disabled
+    zr.value = (-15.0, 15.0)
+    second = image(out)
+    assert second != first
+    act.value = "leaky_relu"
+    assert not slope.disabled and slope.value == pytest.approx(0.01)
+    third = image(out)
+    slope.value = 0.3
+    assert image(out) != third
+    act.value = "prelu"
+    assert slope.value == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    ({"activation": "softmax"}, ValueError, "activation"),
+    ({"z_range": (2, 1)}, ValueError, "z_range"),
+    ({"z_range": (-50, 1)}, ValueError, "z_range"),
+    ({"param": 2.0}, ValueError, "param"),
+])
+def test_activation_panel_rejects_bad_arguments(kwargs, exc, word):
+    with pytest.raises(exc, match=word):
+        wb.activation_panel(**kwargs)
+
+
+def test_perceptron_panel_steps_through_epochs():
+    panel = wb.perceptron_panel(gate="xor", epochs=12, seed=1, epoch=0)
+    (gate, seed), rule, epoch, out = (panel.children[0].children, panel.children[1],
+                                      panel.children[2], panel.children[3])
+    assert epoch.max == 12 and epoch.value == 0
+    first = image(out)
+    epoch.value = 2
+    second = image(out)
+    assert second != first
+    gate.value = "and"
+    assert image(out) != second
+    rule.value = "batch"
+    seed.value = 4
+    assert image(out)
+
+
+def test_perceptron_panel_default_epoch_is_the_converged_one():
+    panel = wb.perceptron_panel(gate="and", epochs=40, seed=0)
+    h = wb.perceptron_run("and", "online", 0.1, 40, 0)
+    assert panel.children[2].value == h.converged_at
+    assert wb.perceptron_run("xor", epochs=5) is wb.perceptron_run("xor", epochs=5)   # cached
+
+
+@pytest.mark.parametrize("kwargs, exc, word", [
+    ({"gate": "implies"}, ValueError, "gate"),
+    ({"rule": "pocket"}, ValueError, "rule"),
+    ({"lr": 0}, ValueError, "lr"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"epochs": 5, "epoch": 6}, ValueError, "epoch"),
+])
+def test_perceptron_panel_rejects_bad_arguments(kwargs, exc, word):
+    with pytest.raises(exc, match=word):
+        wb.perceptron_panel(**kwargs)
+
+
+def test_ring_data_is_seeded_and_labelled_by_radius():
+    X, y = wb.ring_data(50, seed=3)
+    X2, y2 = wb.ring_data(50, seed=3)
+    np.testing.assert_array_equal(X, X2)
+    r = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_array_equal(y, (r > 0.35) & (r < 0.8))
+    with pytest.raises(ValueError, match="outer"):
+        wb.ring_data(outer=0.2)
+    with pytest.raises(TypeError, match="seed"):
+        wb.ring_data(seed="x")
+
+
+def test_depth_panel_retrains_when_a_slider_moves():
+    panel = wb.depth_panel(n_layers=1, width=2, epochs=30)
+    (layers, wide), act, out = panel.children[0].children, panel.children[1], panel.children[2]
+    first = image(out)
+    layers.value = 2
+    assert image(out) != first
+    net, history = wb.train_depth_network(2, 2, "tanh", 0, 30)
+    assert [layer.n_out for layer in net.layers] == [2, 1] and len(history.loss) == 31
+    with pytest.raises(ValueError, match="n_layers"):
+        wb.depth_panel(n_layers=9)
+    with pytest.raises(ValueError, match="activation"):
+        wb.depth_panel(activation="softmax")
+    with pytest.raises(ValueError, match="width"):
+        wb.train_depth_network(width=0)
