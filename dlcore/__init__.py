@@ -18,3 +18,13 @@ __version__ = "0.1.0"
 __all__ = ["activations", "datasets", "initializers", "losses", "optim", "softmax",
            "gradcheck", "numerical_gradients", "Dense", "Dropout", "Layer", "Recorder", "Snapshot", "Grads", "Network", "Trace",
            "SGD", "one_hot", "range_normalize", "History", "fit"]
+
+# Convolutional and recurrent layers (chapters 14-16)
+from . import conv, lstm, pooling, recurrent  # noqa: E402
+from .conv import Conv2D, Flatten  # noqa: E402
+from .lstm import LSTM  # noqa: E402
+from .pooling import AvgPool2D, MaxPool2D  # noqa: E402
+from .recurrent import SimpleRNN  # noqa: E402
+
+__all__ += ["conv", "lstm", "pooling", "recurrent", "Conv2D", "Flatten", "MaxPool2D",
+            "AvgPool2D", "SimpleRNN", "LSTM"]
