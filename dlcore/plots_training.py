@@ -142,11 +142,14 @@ def loss_figure(target=1.0, losses=("sse", "binary_cross_entropy"), *, smoothing
     a = np.linspace(0.002, 0.998, 499)
     z = np.linspace(zr[0], zr[1], 401)
     fig, axes = plt.subplots(1, 3, figsize=figsize, layout="constrained")
+    lows, highs = [], []
     for i, name in enumerate(losses):
         E, dEda, delta = _loss_curves(name, ts, a, z)
         style = dict(color=LINE_COLORS[i], ls=LINESTYLES[i], lw=2, label=LOSS_LABELS[name])
         axes[0].plot(a, E, **style)
-        axes[1].plot(a, np.clip(dEda, -10, 10), **style)
+        axes[1].plot(a, dEda, **style)
+        lows.append(dEda.min())
+        highs.append(dEda.max())
         axes[2].plot(z, delta, **style)
     for ax in axes[:2]:
         ax.axvline(ts, color="0.5", ls=":", lw=1)
@@ -154,7 +157,10 @@ def loss_figure(target=1.0, losses=("sse", "binary_cross_entropy"), *, smoothing
         ax.set_xlim(0, 1)
     axes[0].set_ylim(0, min(4.0, axes[0].get_ylim()[1]))
     axes[0].set_ylabel("loss E")
-    axes[1].set_ylabel("∂E/∂a  (clipped to ±10)")
+    lo, hi = max(min(lows), -10.0), min(max(highs), 10.0)   # ±∞ at the ends: show ±10 at most
+    pad = 0.05 * (hi - lo or 1.0)
+    axes[1].set_ylim(lo - pad, hi + pad)
+    axes[1].set_ylabel("∂E/∂a")
     axes[2].set_ylabel("δ = ∂E/∂z,  a = σ(z)")
     axes[2].set_xlabel("weighted sum z")
     z_t = np.log(ts / (1 - ts)) if 0 < ts < 1 else None
