@@ -250,7 +250,7 @@ def perceptron_plot(history, epoch=None, *, figsize=(9.0, 3.8), lim=(-0.5, 1.5))
     w = history.weights[epoch]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=figsize, layout="constrained",
                                   gridspec_kw={"width_ratios": [1.0, 1.25]})
-    gx, gy = np.meshgrid(np.linspace(*lim, 300), np.linspace(*lim, 300))
+    gx, gy = np.meshgrid(np.linspace(*lim, 201), np.linspace(*lim, 201))
     z = w[0] + w[1] * gx + w[2] * gy
     ax.contourf(gx, gy, (z > 0).astype(float), levels=[-0.5, 0.5, 1.5], colors=CLASS_TINTS)
     if z.min() < 0 < z.max():
