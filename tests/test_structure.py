@@ -26,3 +26,15 @@ def test_no_global_random_state():
     offenders = [str(p) for p in list((ROOT / "dlcore").rglob("*.py")) + list((ROOT / "book").glob("*.md"))
                  if pattern in p.read_text() or "np.random.rand(" in p.read_text()]
     assert not offenders
+
+
+def test_every_chapter_is_in_the_table_of_contents():
+    import re
+    toc = (ROOT / "_toc.yml").read_text()
+    listed = re.findall(r"(?:root|file):\s*book/(\S+)", toc)
+    chapters = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]_*.md"))
+    missing = [c for c in chapters if c not in listed]
+    assert not missing, f"add these chapters to _toc.yml (the -W book build fails otherwise): {missing}"
+    dangling = [c for c in listed if not (ROOT / "book" / f"{c}.md").exists()]
+    assert not dangling, f"_toc.yml lists chapters that do not exist: {dangling}"
+    assert listed == sorted(listed), "chapters should appear in the toc in reading order"
