@@ -34,7 +34,7 @@ from .activations import logistic
 from .layers import Layer
 from .recurrent import BPTTResult, check_sequence, check_state
 
-__all__ = ["LSTM", "GATES"]
+__all__ = ["LSTM", "GATES", "forget_gate_example", "figure41_example"]
 
 GATES = ("f", "i", "c", "o")   # forget f, input i†, candidate i‡, output o†
 
@@ -228,3 +228,43 @@ class LSTM(Layer):
     def __repr__(self):
         return (f"LSTM({self.n_in}, {self.n_out}"
                 f"{', return_sequences=True' if self.return_sequences else ''})")
+
+
+# ------------------------------------------------------- the lecture's worked examples
+def forget_gate_example():
+    """Kelleher et al., eq. 108: c_{t−1} = [1, 1, 1], h_{t−1} = [1, 1], x_t = [4] and W^(f).
+
+    Returns (W_f, c_prev, h_prev, x) with W_f of shape (3, 4) acting on hx = [1, h, x].
+    """
+    W_f = np.array([[0.0, 1.0, 1.0, 1.0],
+                    [0.0, -1.0, -1.0, -1.0],
+                    [0.0, 0.0, 0.0, 0.0]])
+    return W_f, np.array([1.0, 1.0, 1.0]), np.array([1.0, 1.0]), np.array([4.0])
+
+
+def figure41_example():
+    """An LSTM(1, 2) and the inputs of Kelleher et al.'s Figure 41 and eq. 132-138.
+
+    c_{t−1} = [0.3, 0.6], h_{t−1} = [0.1, 0.8], x_t = [0.9]; the incoming gradients are
+    ∂E_t/∂o_t = [0.15, 0.60], ∂E_{t+1}/∂h_t = [0.75, 0.25] and ∂E_{t+1}/∂c_t = [0.35, 0.50].
+
+    The weights were drawn in the figure, which did not survive extraction. These are a
+    reconstruction: the forget and output gates' weighted sums follow exactly from the
+    printed f ⊙ (1 − f) (eq. 137) and o† (eq. 133), z_f = [0.142, 0.07] and
+    z_o† = [0.304, 0.084]; the input gate is an arbitrary choice, and the candidate's
+    biases are set so that c_t reproduces the printed 1 − tanh²(c_t) (eq. 134).
+    Returns a dict with the layer and every input.
+    """
+    layer = LSTM(1, 2, init="zeros")
+    #                   bias         h1    h2    x        (columns act on hx = [1, h1, h2, x])
+    layer.W_f[...] = [[-0.048,       0.2,  0.1,  0.1],    # z_f = [0.142, 0.07]
+                      [-0.01,       -0.1,  0.0,  0.1]]
+    layer.W_i[...] = [[0.1,          0.2,  0.3,  0.2],    # z_i† = [0.54, 0.44]
+                      [0.0,          0.1,  0.2,  0.3]]
+    layer.W_c[...] = [[0.15784203,  -0.2, -0.1, -0.3],
+                      [-0.01898407, -0.1, -0.3, -0.2]]
+    layer.W_o[...] = [[0.024,        0.3,  0.2,  0.1],    # z_o† = [0.304, 0.084]
+                      [0.064,        0.1, -0.1,  0.1]]
+    return {"layer": layer, "x": np.array([0.9]), "h_prev": np.array([0.1, 0.8]),
+            "c_prev": np.array([0.3, 0.6]), "dEt_do": np.array([0.15, 0.60]),
+            "dEnext_dh": np.array([0.75, 0.25]), "dEnext_dc": np.array([0.35, 0.50])}
