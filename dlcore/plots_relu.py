@@ -14,11 +14,11 @@ import numpy as np
 from . import activations as _act
 from ._validate import as_float_array, check_real
 from .network import Network
-from .plots import LINE_COLORS, LINESTYLES, NEGATIVE, POSITIVE, loss_curve, neuron_numbers
+from .plots import LINE_COLORS, LINESTYLES, NEGATIVE, POSITIVE, neuron_numbers
 from .train import History
 
 __all__ = ["jacobian_heatmaps", "output_delta_figure", "relu_family_figure", "subgradient_figure",
-           "unit_activity", "activity_bars", "relu_training_figure", "lambda_figure"]
+           "sse_curves", "unit_activity", "activity_bars", "relu_training_figure", "lambda_figure"]
 
 
 def _mapping(value, name):
@@ -137,19 +137,58 @@ def subgradient_figure(slopes=(0.0, 0.25, 0.5, 0.75, 1.0), *, figsize=(5.2, 3.6)
         raise ValueError(f"slopes must lie in [0, 1] (the subgradients of ReLU at 0), got {slopes}")
     z = np.linspace(-1.5, 1.5, 301)
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    ax.fill_between(z, np.maximum(z, 0), 1.6, color=POSITIVE, alpha=0.07)
     for g in slopes:
         ax.plot(z, g * z, color=NEGATIVE, lw=1, ls="--", alpha=0.8)
         ax.annotate(f"g = {g:g}", (1.5, 1.5 * g), textcoords="offset points", xytext=(3, 0),
                     va="center", fontsize=8, color=NEGATIVE)
     ax.plot(z, np.maximum(z, 0), color="black", lw=2.5, label="ReLU(z) = max(0, z)")
     ax.plot(0, 0, "o", color="black", ms=5)
-    ax.set_xlim(-1.5, 1.85)
+    ax.set_xlim(-1.5, 2.05)
     ax.set_ylim(-0.6, 1.6)
     ax.set_xlabel("z")
     ax.set_title("Lines g·z with 0 ≤ g ≤ 1 stay under ReLU")
     ax.grid(True, alpha=0.3)
     ax.legend(frameon=False, loc="upper left", fontsize=9)
+    return fig
+
+
+def _outcome(h):
+    return {"converged": f"converged at epoch {h.epochs}", "diverged": f"diverged at epoch {h.epochs}",
+            "early_stopped": f"stopped at epoch {h.epochs}"}.get(h.status, f"not converged in {h.epochs}")
+
+
+def sse_curves(runs, ax=None, *, tol=None, title=None, figsize=(6.4, 3.6)):
+    """Loss against epoch for several runs (``runs``: label → History), log scale.
+
+    Like ``plots.loss_curve`` but each run's outcome goes into its legend entry instead of
+    an annotation at the end of the curve, so runs that stop close together stay legible.
+    """
+    runs = _mapping(runs, "runs")
+    for label, h in runs.items():
+        if not isinstance(h, History):
+            raise TypeError(f"runs[{label!r}] must be a History from dlcore.fit, got {type(h).__name__}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    for i, (label, h) in enumerate(runs.items()):
+        loss = np.asarray(h.loss, dtype=float)
+        ok = np.isfinite(loss)
+        color = LINE_COLORS[i % len(LINE_COLORS)]
+        ax.plot(np.arange(len(loss))[ok], loss[ok], color=color, ls=LINESTYLES[i % len(LINESTYLES)],
+                lw=2, label=f"{label}: {_outcome(h)}")
+        if ok.any():
+            last = np.flatnonzero(ok)[-1]
+            ax.plot(last, loss[last], "o", color=color, ms=5)
+    if tol is not None:
+        ax.axhline(tol, color="0.5", lw=1, ls=":", label=f"tolerance {tol:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("SSE")
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False, fontsize=8.5)
+    if title:
+        ax.set_title(title)
     return fig
 
 
@@ -188,20 +227,22 @@ def activity_bars(net, X, ax=None, *, title=None, zero_label="dead", figsize=(4.
     ax.set_ylim(0, n_examples * 1.2)
     ax.set_xlabel("neuron")
     ax.set_ylabel("examples with z > 0")
-    ax.set_title(title or f"{int(np.sum(values == 0))} neuron(s) with z ≤ 0 on every example",
+    ax.set_title(title or f"z ≤ 0 on every example: {int(np.sum(values == 0))} neuron(s)",
                  fontsize=10)
     return fig
 
 
-def relu_training_figure(histories, net, X, *, tol=1e-4, title=None, figsize=(10.0, 3.6)):
-    """SSE curves of one or more runs (left) and the final network's unit activity (right)."""
+def relu_training_figure(histories, net, X, *, tol=1e-4, title=None, zero_label="dead",
+                         figsize=(10.0, 3.8)):
+    """SSE curves of one or more runs (left) and the unit activity of ``net`` (right)."""
     if not isinstance(histories, (History, Mapping)):
         raise TypeError(f"histories must be a History or a mapping of them, got "
                         f"{type(histories).__name__}")
     fig, (ax0, ax1) = plt.subplots(1, 2, figsize=figsize, layout="constrained",
                                    gridspec_kw={"width_ratios": [2.2, 1]})
-    loss_curve(histories, ax=ax0, tol=tol, title=title)
-    activity_bars(net, X, ax=ax1)
+    sse_curves(histories if isinstance(histories, Mapping) else {"run": histories}, ax=ax0,
+               tol=tol, title=title)
+    activity_bars(net, X, ax=ax1, zero_label=zero_label)
     return fig
 
 

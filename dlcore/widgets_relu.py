@@ -20,8 +20,8 @@ import numpy as np
 from . import activations as _act
 from . import datasets
 from ._validate import check_choice, check_int, check_real
-from .plots import loss_curve, network_diagram, neuron_numbers
-from .plots_relu import activity_bars, unit_activity
+from .plots import network_diagram, neuron_numbers
+from .plots_relu import relu_training_figure, unit_activity
 from .train import fit
 from .widgets import show_figure
 
@@ -118,7 +118,7 @@ def delta_figure(example=1, neuron=7, activation="logistic", h=1e-6):
 
 def delta_panel(example=1, neuron=7, activation="logistic"):
     """Dropdowns for the example, the neuron and the activation → ``delta_figure``."""
-    delta_figure(example, neuron, activation)                 # validates the arguments
+    plt.close(delta_figure(example, neuron, activation)[0])   # validates the arguments
     ex = W.Dropdown(options=[(f"d{j + 1}", j) for j in range(4)], value=example,
                     description="example")
     nr = W.Dropdown(options=list(range(3, 9)), value=neuron, description="neuron")
@@ -169,21 +169,17 @@ def relu_figure(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
     runs = {f"lr = {lr:.3g}, {label}": h}
     if (activation, round(lr, 6)) != ("relu", 0.2):
         runs["lecture: lr = 0.2, ReLU"] = _relu_run("relu", 0.01, 0.2, epochs, tol)[1]
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10.0, 3.8), layout="constrained",
-                                   gridspec_kw={"width_ratios": [2.2, 1]})
-    loss_curve(runs, ax=ax0, tol=tol, title=h.message)
-    ax0.title.set_fontsize(10)
     relu = activation == "relu"
-    activity_bars(net, _DATA.X, ax=ax1, zero_label="dead" if relu else "off")
+    fig = relu_training_figure(runs, net, _DATA.X, tol=tol, zero_label="dead" if relu else "off")
     dead = sum(int(np.sum(c == 0)) for c in unit_activity(net, _DATA.X))
-    what = "dead neuron(s)" if relu else "neuron(s) with z ≤ 0 on every example (still learning)"
-    fig.suptitle(f"{label}, learning rate {lr:.3g}: {dead} {what} after training")
+    what = "dead neuron(s)" if relu else "neuron(s) switched off on every example, still learning"
+    fig.suptitle(f"{label}, learning rate {lr:.3g}: {dead} {what}", fontsize=11)
     return fig, h, dead
 
 
 def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
     """Learning-rate slider, activation dropdown and leaky slope α → ``relu_figure``."""
-    relu_figure(lr, activation, alpha, epochs, tol)            # validates, warms the cache
+    plt.close(relu_figure(lr, activation, alpha, epochs, tol)[0])  # validates, warms the cache
     lr_slider = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05,
                                  description="learning rate", readout_format=".3g",
                                  continuous_update=False, style={"description_width": "initial"})
