@@ -176,3 +176,4 @@ def xor_blobs(n_train=200, n_val=200, spread=0.35, rng=0):
     X = centres + rng.normal(0, spread, centres.shape)
     T = (centres[:, :1] * centres[:, 1:] > 0).astype(float)
     return X[:n_train], T[:n_train], X[n_train:], T[n_train:]
+from .mnist import mnist, read_idx  # noqa: E402,F401
