@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import activations as _act
-from ._validate import as_float_array, check_real
+from ._validate import as_float_array, check_int, check_real
 from .network import Network
 from .plots import LINE_COLORS, LINESTYLES, NEGATIVE, POSITIVE, neuron_numbers
 from .train import History
@@ -37,6 +37,7 @@ def jacobian_heatmaps(mats, *, names=None, decimals=3, title=None, figsize=None)
     (for example ``["3", "4", "5"]`` for Kelleher's neurons); the default is 1, 2, ….
     """
     mats = _mapping(mats, "mats")
+    decimals = check_int(decimals, "decimals", minimum=0)
     arrays = {str(k): as_float_array(v, f"mats[{k!r}]", ndim=2) for k, v in mats.items()}
     names = {} if names is None else {str(k): v for k, v in _mapping(names, "names").items()}
     for label, a in arrays.items():
@@ -100,6 +101,8 @@ def relu_family_figure(alpha=0.1, lam=0.25, *, z_range=(-3.0, 3.0), figsize=(9.0
     """
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
     lam = check_real(lam, "lam")
+    if not isinstance(z_range, (tuple, list)) or len(z_range) != 2:
+        raise TypeError(f"z_range must be a pair (low, high), got {z_range!r}")
     lo, hi = (check_real(v, "z_range") for v in z_range)
     if not lo < 0 < hi:
         raise ValueError(f"z_range must contain 0 strictly inside, got {z_range}")

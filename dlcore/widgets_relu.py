@@ -19,7 +19,9 @@ import numpy as np
 
 from . import activations as _act
 from . import datasets
-from ._validate import check_choice, check_int, check_real
+from ._validate import as_float_array, check_choice, check_int, check_real
+from .layers import Dense
+from .network import Network
 from .plots import network_diagram, neuron_numbers
 from .plots_relu import relu_training_figure, unit_activity
 from .train import fit
@@ -39,8 +41,15 @@ def scalar_delta(net, x, t):
     ``x`` is one input row and ``t`` its target; returns {neuron number: δ} in Kelleher's
     numbering, plus the z, a and φ'(z) it used, all as plain Python floats.
     """
+    if not isinstance(net, Network) or not all(isinstance(layer, Dense) for layer in net.layers):
+        raise TypeError(f"net must be a dlcore.Network of Dense layers, got {type(net).__name__}")
+    x = as_float_array(x, "x", ndim=1)
+    t = as_float_array(t, "t", ndim=(0, 1)).ravel()
+    if x.size != net.n_in or t.size != net.n_out:
+        raise ValueError(f"x must hold {net.n_in} inputs and t {net.n_out} targets for this network, "
+                         f"got {x.size} and {t.size}")
     numbers = neuron_numbers(net)
-    a = {k: float(v) for k, v in zip(numbers[0], np.ravel(x))}
+    a = {k: float(v) for k, v in zip(numbers[0], x)}
     z, slope = {}, {}
     for l, layer in enumerate(net.layers, start=1):           # forward, neuron by neuron
         for i, n in enumerate(numbers[l]):
@@ -48,7 +57,6 @@ def scalar_delta(net, x, t):
             a[n] = float(layer.activation(np.float64(z[n])))
             slope[n] = float(layer.activation.derivative(np.float64(z[n])))
     delta = {}
-    t = np.ravel(t)
     for i, n in enumerate(numbers[-1]):                       # eq. 21: output neurons
         delta[n] = (a[n] - t[i]) * slope[n]
     for l in range(len(net.layers) - 1, 0, -1):               # eq. 23: hidden neurons

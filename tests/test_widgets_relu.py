@@ -37,6 +37,18 @@ def test_scalar_delta_matches_backward_for_every_neuron_and_activation():
             np.testing.assert_allclose([delta[n] for n in range(3, 9)], matrix, rtol=1e-12, atol=1e-18)
 
 
+def test_scalar_delta_rejects_bad_input():
+    net = dl.datasets.kelleher_network()
+    with pytest.raises(TypeError, match="net"):
+        widgets_relu.scalar_delta("net", D.X[0], D.T[0])
+    with pytest.raises(ValueError, match="x must hold 2 inputs"):
+        widgets_relu.scalar_delta(net, [0.1, 0.2, 0.3], D.T[0])
+    with pytest.raises(ValueError, match="x"):
+        widgets_relu.scalar_delta(net, D.X, D.T[0])
+    with pytest.raises(ValueError, match="t"):
+        widgets_relu.scalar_delta(net, D.X[0], [np.nan])
+
+
 def test_delta_figure_three_ways_agree_and_match_eq_34():
     fig, info = widgets_relu.delta_figure(example=1, neuron=7, activation="logistic")
     assert round(info["matrix"], 4) == -0.0105                      # Kelleher eq. 34
@@ -58,8 +70,7 @@ def test_delta_panel_redraws_when_a_dropdown_changes():
     assert second != first
     activation.value = "relu"
     assert _image(out) != second
-    example.value = 0
-    assert len(plt.get_fignums()) == 0                             # no figure left open
+    assert example.value == 1 and len(plt.get_fignums()) == 0     # no figure left open
 
 
 @pytest.mark.parametrize("kwargs, exc, word", [
@@ -162,6 +173,8 @@ def test_jacobian_heatmaps_annotate_entries_and_check_shapes():
         plots_relu.jacobian_heatmaps({"a": J}, names={"a": [1, 2]})
     with pytest.raises(TypeError, match="mats"):
         plots_relu.jacobian_heatmaps(J)
+    with pytest.raises(ValueError, match="decimals"):
+        plots_relu.jacobian_heatmaps({"a": J}, decimals=-1)
 
 
 def test_other_figures_check_their_arguments():
@@ -176,6 +189,8 @@ def test_other_figures_check_their_arguments():
         plots_relu.relu_family_figure(alpha=-0.1)
     with pytest.raises(ValueError, match="z_range"):
         plots_relu.relu_family_figure(z_range=(0.5, 3.0))
+    with pytest.raises(TypeError, match="z_range"):
+        plots_relu.relu_family_figure(z_range=(-1.0, 0.0, 1.0))
     with pytest.raises(ValueError, match="slopes"):
         plots_relu.subgradient_figure(slopes=[0.5, 1.5])
     with pytest.raises(ValueError, match="labels"):
