@@ -17,6 +17,7 @@ from . import datasets
 from ._validate import check_choice, check_int, check_real
 from .plots import loss_curve
 from .train import fit
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["backprop_panel", "backprop_figure", "show_figure"]
 
@@ -62,9 +63,20 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
     """Learning-rate slider and activation dropdown → SSE curve of Kelleher's network.
 
     The network starts from the lecture's weights every time, so each curve differs from
-    the lecture's (drawn dashed for reference) only by the setting you changed.
+    the lecture's (drawn dashed for reference) only by the setting you changed. On the
+    static site (``static_mode()``) the panel is a grid of precomputed frames instead.
     """
     backprop_figure(lr, activation, epochs, tol)  # validates the arguments, warms the cache
+    if static_mode():
+        grid = {"activation": ["logistic", "tanh", "relu"], "lr": [0.05, 0.2, 1.0, 2.0, 5.0]}
+        grid["activation"] = sorted(set(grid["activation"]) | {activation}, key=PANEL_ACTIVATIONS.index)
+        grid["lr"] = sorted(set(grid["lr"]) | {lr})
+        return frames_panel(
+            lambda activation, lr: backprop_figure(lr, activation, epochs, tol)[0], grid,
+            value={"activation": activation, "lr": lr}, labels={"lr": "learning rate α"},
+            alt=lambda activation, lr: (f"SSE against epoch for Kelleher's network with {activation} "
+                                        f"units trained at learning rate {lr:g}: "
+                                        f"{_kelleher_run(activation, round(lr, 6), epochs, tol).message}"))
     lr_slider = W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.05,
                                  description="learning rate α", readout_format=".3g",
                                  continuous_update=False, style={"description_width": "initial"})

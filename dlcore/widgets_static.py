@@ -1,23 +1,38 @@
 """Sliders that still work on the static site: precomputed frames linked in the browser.
 
 A published Jupyter Book has no kernel, so a slider that asks Python to redraw does
-nothing there. ``frames_panel`` renders the figure once for each value on a grid when the
-notebook is executed (at build time) and links the slider to the frames with
-``ipywidgets.jslink``: the link runs in the page's own widget JavaScript, so dragging the
-slider flips between the saved figures with no kernel and no network. In JupyterLab it
-behaves the same way. Choose grids that teach (a handful of values), since every frame
-is stored in the page.
+nothing there. ``frames_panel`` renders the figure once for every combination of values
+on a small grid when the notebook is executed (at build time) and links the controls to
+the frames with ``ipywidgets.jslink``: the links run in the page's own widget JavaScript,
+so moving a control flips between the saved figures with no kernel and no network.
+
+With several parameters the frames are nested ``Stack`` widgets: the first parameter's
+control selects a stack, the second's selects inside every one of those stacks, and so on.
+Choose grids that teach (a handful of values each): every frame is stored in the page.
+
+``static_mode()`` is True while the book is being built (the book's Sphinx extension sets
+``DLCORE_STATIC_PANELS=1`` for the notebook kernels): chapters' main panels then return
+their precomputed form, and a live, kernel-driven panel otherwise.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+import itertools
+import os
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
-__all__ = ["frames_panel", "figure_html"]
+__all__ = ["frames_panel", "figure_html", "static_mode"]
+
+ENV = "DLCORE_STATIC_PANELS"
+
+
+def static_mode() -> bool:
+    """True when panels should be precomputed for a page without a kernel."""
+    return os.environ.get(ENV, "") not in ("", "0", "false", "False")
 
 
 def figure_html(fig, alt, dpi=80):
@@ -30,46 +45,73 @@ def figure_html(fig, alt, dpi=80):
             f'style="max-width:100%;height:auto">')
 
 
-def frames_panel(render, values, *, description, value=None, alt=None, labels=None, dpi=80):
-    """A slider over ``values`` that shows ``render(v)`` (a matplotlib Figure) for each value.
+def _label(v):
+    return f"{v:g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
+
+def _control(description, values, start):  # noqa: D401 - a slider for numbers, else a dropdown
+    labels = [_label(v) for v in values]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"the values of {description!r} must be distinct, got {labels}")
+    common = dict(options=list(zip(labels, range(len(values)))), value=start, description=description,
+                  style={"description_width": "initial"})
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return W.SelectionSlider(continuous_update=True, layout=W.Layout(width="420px"), **common)
+    return W.Dropdown(**common)
+
+
+def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
+    """Controls over a grid of values that show ``render(**values)`` for each combination.
 
     Parameters
     ----------
     render : callable
-        ``render(v) -> Figure`` for one slider value.
-    values : sequence
-        The grid of slider values, in slider order (at least two).
-    description : str
-        The slider's label, e.g. ``"learning rate α"``.
-    value : optional
-        The value shown first (default: the first).
+        ``render(**params) -> matplotlib Figure`` for one combination of values.
+    grid : dict
+        ``{name: [values, ...]}``, each with at least two values; a numeric parameter
+        gets a slider, any other a dropdown, labelled with its name. ``render`` receives
+        the names as keyword arguments, so use valid Python names.
+    value : dict, optional
+        The combination shown first (default: the first value of each parameter).
     alt : callable, optional
-        ``alt(v) -> str``, the alternative text of each frame (default: description = v).
-    labels : sequence of str, optional
-        How each value is written on the slider (default ``f"{v:g}"``).
+        ``alt(**params) -> str``: each frame's alternative text.
+    labels : dict, optional
+        ``{name: "label shown on the control"}`` (default: the name itself).
     """
     if not callable(render):
-        raise TypeError(f"render must be a function value -> Figure, got {type(render).__name__}")
-    values = list(values)
-    if len(values) < 2:
-        raise ValueError(f"values must hold at least two slider positions, got {len(values)}")
-    if not isinstance(description, str):
-        raise TypeError(f"description must be a string, got {type(description).__name__}")
-    if value is None:
-        value = values[0]
-    if value not in values:
-        raise ValueError(f"value must be one of values {values}, got {value!r}")
-    labels = [f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values] if labels is None else list(labels)
-    if len(labels) != len(values) or len(set(labels)) != len(labels):
-        raise ValueError("labels must give one distinct label per value")
-    alt = alt or (lambda v: f"Figure for {description} = {v}")
-    frames = [W.HTML(figure_html(render(v), alt(v), dpi=dpi)) for v in values]
-    start = values.index(value)
-    stack = W.Stack(frames, selected_index=start)
-    slider = W.SelectionSlider(options=list(zip(labels, range(len(values)))), value=start,
-                               description=description, continuous_update=True,
-                               style={"description_width": "initial"}, layout=W.Layout(width="420px"))
-    link = W.jslink((slider, "index"), (stack, "selected_index"))  # runs in the browser, no kernel
-    box = W.VBox([slider, stack])
-    box.slider, box.stack, box.link = slider, stack, link
+        raise TypeError(f"render must be a function params -> Figure, got {type(render).__name__}")
+    if not isinstance(grid, dict) or not grid:
+        raise TypeError(f"grid must be a non-empty dict name -> list of values, got {grid!r}")
+    names = list(grid)
+    grid = {k: list(v) for k, v in grid.items()}
+    for k, vals in grid.items():
+        if len(vals) < 2:
+            raise ValueError(f"grid[{k!r}] must hold at least two values, got {vals}")
+    value = {k: vals[0] for k, vals in grid.items()} | dict(value or {})
+    for k, v in value.items():
+        if k not in grid or v not in grid[k]:
+            raise ValueError(f"value[{k!r}] must be one of {grid.get(k)}, got {v!r}")
+    alt = alt or (lambda **p: "Figure for " + ", ".join(f"{k} = {_label(v)}" for k, v in p.items()))
+    starts = {k: grid[k].index(value[k]) for k in names}
+    labels = dict(labels or {})
+    if set(labels) - set(names):
+        raise ValueError(f"labels names unknown parameters {sorted(set(labels) - set(names))}")
+    controls = {k: _control(labels.get(k, k), grid[k], starts[k]) for k in names}
+    frames = {combo: W.HTML(figure_html(render(**dict(zip(names, combo))), alt(**dict(zip(names, combo))), dpi))
+              for combo in itertools.product(*(grid[k] for k in names))}
+    links = []
+
+    def nest(depth, prefix):
+        k = names[depth]
+        if depth == len(names) - 1:
+            children = [frames[prefix + (v,)] for v in grid[k]]
+        else:
+            children = [nest(depth + 1, prefix + (v,)) for v in grid[k]]
+        stack = W.Stack(children, selected_index=starts[k])
+        links.append(W.jslink((controls[k], "index"), (stack, "selected_index")))  # browser-side
+        return stack
+
+    root = nest(0, ())
+    box = W.VBox([W.HBox(list(controls.values())), root])
+    box.controls, box.stack, box.links, box.frames = controls, root, links, frames
     return box

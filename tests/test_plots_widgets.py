@@ -85,3 +85,17 @@ def test_backprop_panel_redraws_when_the_slider_moves():
     with pytest.raises(ValueError, match="lr"):
         backprop_figure(lr=0)
     plt.close("all")
+
+
+def test_backprop_panel_static_form_precomputes_the_grid(monkeypatch):
+    from dlcore import widgets_static
+    from dlcore.widgets import backprop_panel
+
+    monkeypatch.setenv(widgets_static.ENV, "1")
+    box = backprop_panel(epochs=300)
+    assert set(box.controls) == {"activation", "lr"}
+    assert len(box.frames) == 3 * 5
+    first = box.frames[("logistic", 0.2)].value
+    assert 'alt="SSE against epoch' in first
+    assert box.stack.selected_index == 0 and box.stack.children[0].selected_index == 1  # logistic, α = 0.2
+    plt.close("all")

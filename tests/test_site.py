@@ -330,3 +330,37 @@ def test_widget_pages_render_every_saved_view(browser, built_site, server):
         finally:
             context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_precomputed_slider_changes_the_figure_without_a_kernel(browser, built_site, server):
+    """Chapter 07's panel on the static site: moving the learning-rate slider (no kernel,
+    no network) shows a different precomputed figure; so does picking another activation."""
+    path = "book/07_backprop_by_hand.html"
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{server}/{path}", wait_until="networkidle")
+        slider = page.locator(".widget-selection-slider").first
+        slider.wait_for(state="visible", timeout=20_000)
+
+        def shown():  # the src of the frame currently visible
+            return page.evaluate(
+                """() => Array.from(document.querySelectorAll('.widget-stack img'))
+                       .filter(i => i.offsetParent !== null).map(i => i.src)""")
+
+        first = shown()
+        assert len(first) == 1, f"expected one visible frame, found {len(first)}"
+        slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+        second = shown()
+        assert len(second) == 1 and second != first, "the slider did not change the figure"
+        page.locator(".widget-dropdown select").first.select_option(index=2)
+        page.wait_for_timeout(300)
+        third = shown()
+        assert len(third) == 1 and third not in (first, second), "the dropdown did not change the figure"
+        assert not errors, errors
+    finally:
+        context.close()

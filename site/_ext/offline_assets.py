@@ -13,9 +13,13 @@ script list just before the page is written (``html-page-context``):
    ``MathJax.Hub.Queue(["Typeset", MathJax.Hub, el])`` whenever ``window.MathJax``
    exists; with MathJax 3 there is no ``Hub``, so that is a page error. The shim maps
    it onto ``MathJax.typesetPromise``.
+
+3. Sets ``DLCORE_STATIC_PANELS=1`` for the notebook kernels the build starts, so that
+   panels render their precomputed, kernel-free form (see ``dlcore.widgets_static``).
 """
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -102,6 +106,9 @@ def tidy_scripts(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # Notebook kernels started by this build inherit the variable: chapters' main panels
+    # then precompute their frames and link them in the browser (dlcore.widgets_static).
+    os.environ.setdefault("DLCORE_STATIC_PANELS", "1")
     # Run after myst-nb and the themes have added their per-page scripts.
     app.connect("html-page-context", tidy_scripts, priority=900)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
