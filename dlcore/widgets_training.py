@@ -129,13 +129,15 @@ def _fresh_neuron():
 def _run(batch_size, lr, momentum, epochs, seed):
     X, T = descent.line_data(20, rng=seed)
     path = descent.training_path(_fresh_neuron(), X, T, lr=lr, epochs=epochs,
-                                 batch_size=batch_size, rng=seed, momentum=momentum)
+                                 batch_size=batch_size, rng=seed, momentum=momentum,
+                                 reduction="mean")
     return X, T, path
 
 
-def descent_panel_figure(batch="mini-batches of 5", lr=0.04, momentum=0.0, epochs=20, seed=0):
-    """The (w, b) path of one linear neuron trained by ``fit`` on 20 noisy points of a line,
-    drawn on the contours of its SSE (``descent.line_data(20, rng=seed)``)."""
+def descent_panel_figure(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, seed=0):
+    """The (w, b) path of one linear neuron trained by ``fit`` on 20 noisy points of a line
+    (``descent.line_data(20, rng=seed)``), drawn on the contours of its loss. Gradients are
+    averaged over each batch (``reduction="mean"``), so η is the step of every update."""
     check_choice(batch, "batch", BATCH_CHOICES)
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
@@ -146,21 +148,21 @@ def descent_panel_figure(batch="mini-batches of 5", lr=0.04, momentum=0.0, epoch
     h = path.history
     title = (f"{batch}, η = {lr:.3g}, μ = {momentum:g}: {path.updates} updates, "
              + (f"diverged at epoch {h.epochs}" if h.status == "diverged"
-                else f"SSE {h.final_loss:.3f} after {h.epochs} epochs"))
-    fig = descent_contour(lambda P: descent.linear_sse(X, T, P[..., 0], P[..., 1]),
+                else f"mean SSE {h.final_loss:.4f} after {h.epochs} epochs"))
+    fig = descent_contour(lambda P: descent.linear_sse(X, T, P[..., 0], P[..., 1], "mean"),
                           {batch: path.points}, (-1.0, 3.0, -2.0, 1.5), minima=best[None],
                           xlabel="weight w", ylabel="bias b", figsize=(6.4, 4.4))
     fig.axes[0].set_title(title, fontsize=10)
     return fig
 
 
-def descent_panel(batch="mini-batches of 5", lr=0.04, momentum=0.0, epochs=20, seed=0):
+def descent_panel(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, seed=0):
     """Batch size, step size and momentum controls → the weight path on the loss contours."""
-    lr = check_real(lr, "lr", low=1e-3, high=10 ** -0.5)        # the sliders' ranges
+    lr = check_real(lr, "lr", low=0.01, high=10 ** 0.5)         # the sliders' ranges
     momentum = check_real(momentum, "momentum", low=0.0, high=0.95)
     fig = descent_panel_figure(batch, lr, momentum, epochs, seed)  # validates the rest
     size = W.Dropdown(options=list(BATCH_CHOICES), value=batch, description="updates")
-    rate = W.FloatLogSlider(value=lr, base=10, min=-3, max=-0.5, step=0.05, readout_format=".3g",
+    rate = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, readout_format=".3g",
                             description="step size η", continuous_update=False, style=_STYLE)
     mom = W.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05, description="momentum μ",
                         continuous_update=False, style=_STYLE)

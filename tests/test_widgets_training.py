@@ -65,6 +65,7 @@ def test_descent_panel_redraws_for_batch_size_and_momentum():
     mom.value = 0.5
     assert len({first, second, image(out)}) == 3
     assert "100 updates" in wt.descent_panel_figure("online (batch of 1)", epochs=5).axes[0].get_title()
+    assert "diverged" in wt.descent_panel_figure("full batch", lr=3.0, epochs=200).axes[0].get_title()
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -78,7 +79,7 @@ def test_descent_panel_redraws_for_batch_size_and_momentum():
     (lambda: wt.step_size_panel(curvature=-1), ValueError, "curvature"),
     (lambda: wt.step_size_figure(x0=0), ValueError, "x0"),
     (lambda: wt.descent_panel(batch="huge"), ValueError, "batch"),
-    (lambda: wt.descent_panel(lr=2.0), ValueError, "lr"),
+    (lambda: wt.descent_panel(lr=5.0), ValueError, "lr"),
     (lambda: wt.descent_panel(momentum=0.99), ValueError, "momentum"),
     (lambda: wt.descent_panel_figure(epochs=0), ValueError, "epochs"),
     (lambda: wt.descent_panel_figure(seed=-1), ValueError, "seed"),
@@ -115,11 +116,15 @@ def test_descent_figures_draw_every_path():
     fig = pt.descent_1d(q.value, paths, (-1.5, 1.5), f_min=0.0)
     assert fig.axes[1].get_yscale() == "log"
     assert len(fig.axes[1].get_lines()) == 2
+    gallery = pt.descent_1d(q.value, paths, (-1.5, 1.5), separate=True)
+    assert len(gallery.axes) == 3 and gallery.axes[0].get_title() == "η=0.1"
     s = D.two_basins()
     path = D.gradient_descent(s.value, s.grad, [0.5, 1.0], 0.05, 50)
     fig = pt.descent_contour(s.value, {"p": path, "q": path.points[:5]}, s.extent, minima=s.minima)
     xs = fig.axes[0].get_lines()[0].get_xdata()
     np.testing.assert_allclose(xs, path.points[:, 0])
+    fig = pt.descent_contour(s.value, path, s.extent, colors=["#D55E00"])
+    assert fig.axes[0].get_lines()[0].get_color() == "#D55E00"
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -139,6 +144,11 @@ def test_descent_figures_draw_every_path():
      ValueError, "2 columns"),
     (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), levels=1),
      ValueError, "levels"),
+    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), colors=["r", "b"]),
+     ValueError, "colors"),
+    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), aspect="square"),
+     ValueError, "aspect"),
+    (lambda: pt.descent_1d(abs, [[0.0]], (0, 1), f_min="low"), TypeError, "f_min"),
 ])
 def test_figures_reject_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
