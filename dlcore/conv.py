@@ -29,7 +29,7 @@ from ._validate import as_rng, check_dtype, check_int, check_real
 from .layers import Dense, Layer
 
 __all__ = ["Conv2D", "Flatten", "correlate2d", "convolve2d", "output_size", "layer_shapes",
-           "im2col", "col2im"]
+           "im2col", "col2im", "kelleher_four", "KELLEHER_FILTER"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,6 +124,27 @@ def correlate2d(image, kernel, stride=1, padding=0):
 def convolve2d(image, kernel, stride=1, padding=0):
     """True convolution: correlation with the kernel rotated by 180°."""
     return correlate2d(image, _as_2d(kernel, "kernel")[::-1, ::-1], stride, padding)
+
+
+# ------------------------------------------------------------ the lecture's example
+# Kelleher et al., eq. 85-87: the nine weights w1 … w9 of the filter, read row by row.
+KELLEHER_FILTER = np.array([[0.0, 0.0, 0.0],
+                            [1.0, 1.0, 1.0],
+                            [0.0, 0.0, 0.0]])
+
+
+def kelleher_four():
+    """A 6×6 grey-scale image of a 4 (0 = background, 255 = ink), after Kelleher's Figure 31.
+
+    The figure did not survive extraction; this image is laid out so that its top-left
+    3×3 field and the field with top-left pixel (2, 1) hold exactly the pixel values of
+    eq. 86 and eq. 87 (read row by row).
+    """
+    img = np.zeros((6, 6))
+    img[1:4, 1] = 255.0      # left stroke
+    img[1:6, 3] = 255.0      # right stroke
+    img[3, 1:5] = 255.0      # cross bar
+    return img
 
 
 # ---------------------------------------------------------------------------- layers

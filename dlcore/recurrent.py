@@ -38,7 +38,7 @@ from ._validate import as_float_array, as_rng, check_dtype, check_int, check_rea
 from .layers import Layer
 
 __all__ = ["SimpleRNN", "BPTTResult", "hidden_gradients", "gradient_norms", "orthogonal",
-           "check_sequence"]
+           "check_sequence", "long_range_task"]
 
 
 def check_sequence(X, n_features, name="X"):
@@ -266,3 +266,22 @@ def gradient_norms(network, X, T, layer=None, reduction="sum", which="h"):
         raise ValueError("which='c' needs an LSTM layer (a simple RNN has no cell state)")
     g = r.dh if which == "h" else r.dc
     return np.linalg.norm(g, axis=2).mean(axis=0)
+
+
+def long_range_task(n, length, rng=None, noise=0.5):
+    """A task with a long-range dependency: remember the first value of a sequence.
+
+    Each sequence has two features per step: a value (uniform in [−1, 1] at t = 1,
+    Gaussian noise of standard deviation ``noise`` afterwards) and a marker that is 1 at
+    t = 1 and 0 afterwards. The target is the first value, so the error at the end
+    depends on the input ``length − 1`` steps back. Returns X (n, length, 2), T (n, 1).
+    """
+    n = check_int(n, "n", minimum=1)
+    length = check_int(length, "length", minimum=1)
+    noise = check_real(noise, "noise", low=0.0)
+    rng = as_rng(rng)
+    X = np.zeros((n, length, 2))
+    X[:, :, 0] = rng.normal(0.0, noise, (n, length))
+    X[:, 0, 0] = rng.uniform(-1.0, 1.0, n)
+    X[:, 0, 1] = 1.0
+    return X, X[:, 0, :1].copy()
