@@ -66,7 +66,7 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
     the lecture's (drawn dashed for reference) only by the setting you changed. On the
     static site (``static_mode()``) the panel is a grid of precomputed frames instead.
     """
-    backprop_figure(lr, activation, epochs, tol)  # validates the arguments, warms the cache
+    plt.close(backprop_figure(lr, activation, epochs, tol)[0])  # validates, warms the cache
     if static_mode():
         grid = {"activation": ["logistic", "tanh", "relu"], "lr": [0.05, 0.2, 1.0, 2.0, 5.0]}
         grid["activation"] = sorted(set(grid["activation"]) | {activation}, key=PANEL_ACTIVATIONS.index)
