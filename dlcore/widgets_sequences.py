@@ -125,11 +125,11 @@ def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
     """Gradient norm per time step for one recurrent scale ρ, beside the prediction ρ^(T−t)."""
     norms = rnn_norms(scale, activation, length)
     steps = np.arange(1, length + 1)
-    ref = norms[-1] * float(scale) ** (length - steps)
-    ratio = norms[0] / norms[-1]
-    fig = gradient_norm_plot({f"{activation} RNN, ρ = {scale:g}": norms},
-                             reference={"‖∂E/∂h_T‖ · ρ^(T−t)": ref},
-                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {ratio:.2e} over {length} steps")
+    ref = float(scale) ** (length - steps)
+    fig = gradient_norm_plot({f"{activation} RNN, ρ = {scale:g}": norms / norms[-1]},
+                             reference={"ρ^(T−t)": ref}, ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖",
+                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {norms[0] / norms[-1]:.2e} "
+                                   f"over {length} steps")
     return fig, norms
 
 
