@@ -2,7 +2,8 @@
 
 * ``softmax_bars``: logits and their softmax probabilities side by side (Kelleher Table 14).
 * ``confusion_counts`` / ``confusion_plot``: the confusion matrix of a classifier.
-* ``misclassified_plot``: the test images a classifier got wrong, with what it said.
+* ``image_grid`` / ``misclassified_plot``: images with captions; the test images a
+  classifier got wrong, with what it said.
 * ``training_plot``: training and validation loss, and validation accuracy, per epoch.
 
 Pure functions from results to a matplotlib ``Figure``; every argument is checked so a
@@ -21,8 +22,8 @@ from .activations import softmax
 from .plots import LINE_COLORS, LINESTYLES
 from .train import History
 
-__all__ = ["as_labels", "confusion_counts", "confusion_plot", "misclassified_plot",
-           "softmax_bars", "training_plot", "as_images"]
+__all__ = ["as_labels", "as_images", "confusion_counts", "confusion_plot", "image_grid",
+           "misclassified_plot", "softmax_bars", "training_plot"]
 
 BLUE, VERMILION, GREY = "#0072B2", "#D55E00", "#999999"
 
@@ -44,12 +45,12 @@ def as_labels(y, name="y", n_classes=None):
     return arr
 
 
-def as_images(images, n=None, name="images"):
+def as_images(images, n=None, name="images", allow_empty=False):
     """Images as (n, h, w) floats from rows (n, h·w with h = w), (n, h, w) or (n, 1, h, w)."""
     arr = np.asarray(images)
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    arr = as_float_array(arr, name, ndim=(2, 3, 4))
+    arr = as_float_array(arr, name, ndim=(2, 3, 4), allow_empty=allow_empty)
     if arr.ndim == 2:
         side = int(round(np.sqrt(arr.shape[1])))
         if side * side != arr.shape[1]:
@@ -107,28 +108,37 @@ def misclassified_plot(images, y_true, y_pred, probs=None, *, max_images=24, nco
         raise ValueError(f"y_true and y_pred must have the same length, got {t.size} and {p.size}")
     imgs = as_images(images, t.size)
     max_images = check_int(max_images, "max_images", minimum=1)
-    ncols = check_int(ncols, "ncols", minimum=1)
     if probs is not None:
         probs = as_float_array(probs, "probs", ndim=2)
         if probs.shape[0] != t.size or probs.shape[1] <= max(t.max(), p.max()):
             raise ValueError(f"probs must have shape ({t.size}, n_classes), got {probs.shape}")
     wrong = np.flatnonzero(t != p)
     shown = wrong[:max_images]
-    rows = max(1, int(np.ceil(len(shown) / ncols)))
+    captions = [f"{t[k]} → {p[k]}" + (f" ({probs[k, p[k]]:.2f})" if probs is not None else "")
+                for k in shown]
+    return image_grid(imgs[shown], captions, ncols=ncols, color=VERMILION,
+                      title=title or f"{len(wrong)} misclassified of {t.size}"
+                      + (f" (first {len(shown)} shown)" if len(shown) < len(wrong) else "")
+                      + ": true → predicted" + (" (its probability)" if probs is not None else ""))
+
+
+def image_grid(images, captions=None, *, ncols=10, color="black", title=None):
+    """Images (rows of pixels, (n, h, w) or (n, 1, h, w)) in a grid, each with a caption."""
+    imgs = as_images(images, allow_empty=True)
+    ncols = check_int(ncols, "ncols", minimum=1)
+    if captions is not None and len(captions) != imgs.shape[0]:
+        raise ValueError(f"captions must have one entry per image ({imgs.shape[0]}), got {len(captions)}")
+    rows = max(1, int(np.ceil(imgs.shape[0] / ncols)))
     fig, axes = plt.subplots(rows, ncols, figsize=(1.15 * ncols, 1.35 * rows + 0.4),
                              squeeze=False, layout="constrained")
     for ax in axes.ravel():
         ax.axis("off")
-    for ax, k in zip(axes.ravel(), shown):
+    for k, ax in enumerate(axes.ravel()[:imgs.shape[0]]):
         ax.imshow(imgs[k], cmap="gray_r", interpolation="nearest")
-        caption = f"{t[k]} → {p[k]}"
-        if probs is not None:
-            caption += f" ({probs[k, p[k]]:.2f})"
-        ax.set_title(caption, fontsize=8, color=VERMILION)
-    fig.suptitle(title or f"{len(wrong)} misclassified of {t.size}"
-                 + (f" (first {len(shown)} shown)" if len(shown) < len(wrong) else "")
-                 + ": true → predicted" + (" (its probability)" if probs is not None else ""),
-                 fontsize=10)
+        if captions is not None:
+            ax.set_title(str(captions[k]), fontsize=8, color=color)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 
