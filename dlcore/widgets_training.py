@@ -2,15 +2,19 @@
 
 Each panel is a small ``ipywidgets`` box whose figure is redrawn when a control is
 released (``continuous_update=False``) and drawn once at creation through
-``dlcore.widgets.show_figure``, so an executed notebook and the static site show the
-default setting. Every ``*_figure`` function behind a panel can also be called directly;
-they check their arguments and raise ``ValueError``/``TypeError`` naming the bad one.
+``dlcore.widgets.show_figure``, so an executed notebook shows the default setting. While
+the book is built (``widgets_static.static_mode()``) each panel instead precomputes its
+figure on a small grid of settings around the requested one and links the controls to
+the frames in the browser, so the static site's panels move without a kernel. Every
+``*_figure`` function behind a panel can also be called directly; they check their
+arguments and raise ``ValueError``/``TypeError`` naming the bad one.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import ipywidgets as W
+import matplotlib.pyplot as plt
 import numpy as np
 
 from . import datasets, descent
@@ -20,6 +24,7 @@ from .network import Network
 from .plots_training import binning_figure, descent_1d, descent_contour, loss_figure
 from .preprocessing import one_hot
 from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["binning_panel", "binning_panel_figure", "loss_panel", "LOSS_CHOICES",
            "step_size_panel", "step_size_figure", "descent_panel", "descent_panel_figure",
@@ -51,9 +56,23 @@ def binning_panel_figure(n_bins=3):
                           title=f"{k} equal-width bins")
 
 
+def _bins_alt(n_bins):
+    values = datasets.power_plant().normalized[:, 2]
+    index = np.clip(np.searchsorted(np.linspace(0, 1, n_bins + 1), values, side="right") - 1,
+                    0, n_bins - 1)
+    names = _bin_names(n_bins)
+    return (f"The four range-normalised outputs cut into {n_bins} equal-width bins: "
+            + ", ".join(f"d{j + 1} ({v:g}) in {names[i]}" for j, (v, i) in enumerate(zip(values, index))))
+
+
 def binning_panel(n_bins=3):
     """A slider for the number of bins → which bin each power-plant output falls in."""
     fig = binning_panel_figure(n_bins)  # validates the arguments before any widget exists
+    if static_mode():
+        plt.close(fig)
+        return frames_panel(binning_panel_figure, {"n_bins": sorted({2, 3, 4, 5, 6} | {n_bins})},
+                            value={"n_bins": n_bins}, labels={"n_bins": "number of bins"},
+                            alt=_bins_alt)
     slider = W.IntSlider(value=n_bins, min=2, max=10, description="number of bins",
                          continuous_update=False, style=_STYLE)
     out = W.Output()
@@ -73,6 +92,17 @@ def loss_panel(target=1.0, loss="both", smoothing=0.0):
     if check_real(smoothing, "smoothing", low=0.0) > 0.45:
         raise ValueError(f"smoothing must be in [0, 0.45] for the panel, got {smoothing:g}")
     fig = loss_figure(target, LOSS_CHOICES[loss], smoothing=smoothing)  # validates target
+    if static_mode():
+        plt.close(fig)
+        grid = {"target": sorted({0.0, 0.5, 1.0} | {float(target)}),
+                "smoothing": sorted({0.0, 0.1, 0.2} | {float(smoothing)})}
+        return frames_panel(
+            lambda target, smoothing: loss_figure(target, LOSS_CHOICES[loss], smoothing=smoothing),
+            grid, value={"target": float(target), "smoothing": float(smoothing)},
+            labels={"target": "target t", "smoothing": "label smoothing ε"},
+            alt=lambda target, smoothing: (f"Loss, its derivative and delta for a logistic output "
+                                           f"with target {target:g} and label smoothing {smoothing:g} "
+                                           f"({', '.join(LOSS_CHOICES[loss])})"))
     t = W.FloatSlider(value=target, min=0.0, max=1.0, step=0.05, description="target t",
                       continuous_update=False, style=_STYLE)
     choice = W.Dropdown(options=list(LOSS_CHOICES), value=loss, description="loss")
@@ -107,6 +137,15 @@ def step_size_figure(lr=0.1, curvature=4.0, x0=1.0, steps=20):
 def step_size_panel(lr=0.1, curvature=4.0, x0=1.0, steps=20):
     """A step-size slider for gradient descent on a one-variable quadratic."""
     fig = step_size_figure(lr, curvature, x0, steps)  # validates
+    if static_mode():
+        plt.close(fig)
+        grid = sorted({float(f"{m / curvature:.4g}") for m in (0.2, 0.8, 1.0, 1.6, 2.0, 2.2)}
+                      | {float(lr)})   # every regime: monotone … diverging
+        return frames_panel(
+            lambda lr: step_size_figure(lr, curvature, x0, steps), {"lr": grid}, value={"lr": float(lr)},
+            labels={"lr": "step size η"},
+            alt=lambda lr: (f"Gradient descent on a parabola of curvature {curvature:g} with step size "
+                            f"{lr:g}: {descent.step_regime(lr, curvature)}"))
     hi = max(3.0 / curvature, lr)  # up to 1.5 × the divergence threshold 2/c
     slider = W.FloatSlider(value=lr, min=0.01 * hi, max=hi, step=0.01 * hi, readout_format=".3f",
                            description="step size η", continuous_update=False, style=_STYLE,
@@ -161,6 +200,14 @@ def descent_panel(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, se
     lr = check_real(lr, "lr", low=0.01, high=10 ** 0.5)         # the sliders' ranges
     momentum = check_real(momentum, "momentum", low=0.0, high=0.95)
     fig = descent_panel_figure(batch, lr, momentum, epochs, seed)  # validates the rest
+    if static_mode():
+        plt.close(fig)
+        grid = {"batch": list(BATCH_CHOICES), "lr": sorted({0.3, 1.0, 2.0} | {lr})}
+        return frames_panel(
+            lambda batch, lr: descent_panel_figure(batch, lr, momentum, epochs, seed), grid,
+            value={"batch": batch, "lr": lr}, labels={"batch": "updates", "lr": "step size η"},
+            alt=lambda batch, lr: (f"Path of (w, b) on the loss contours: {batch}, step size {lr:g}, "
+                                   f"momentum {momentum:g}, {epochs} epochs"))
     size = W.Dropdown(options=list(BATCH_CHOICES), value=batch, description="updates")
     rate = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, readout_format=".3g",
                             description="step size η", continuous_update=False, style=_STYLE)

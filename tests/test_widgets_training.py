@@ -153,3 +153,24 @@ def test_descent_figures_draw_every_path():
 def test_figures_reject_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+# ---------------------------------------------------------------- static site
+@pytest.mark.parametrize("make, controls, n_frames, shown", [
+    (lambda: wt.binning_panel(3), {"n_bins"}, 5, ("n_bins", 3)),
+    (lambda: wt.loss_panel(1.0, "both", 0.0), {"target", "smoothing"}, 9, ("target", 1.0)),
+    (lambda: wt.step_size_panel(0.1, 4.0), {"lr"}, 7, ("lr", 0.1)),
+    (lambda: wt.descent_panel(epochs=3), {"batch", "lr"}, 9, ("batch", "mini-batches of 5")),
+])
+def test_static_panels_precompute_a_grid_of_frames(monkeypatch, make, controls, n_frames, shown):
+    from dlcore import widgets_static
+
+    monkeypatch.setenv(widgets_static.ENV, "1")
+    for name in ("loss_figure", "step_size_figure", "descent_panel_figure"):  # cheap stand-ins:
+        monkeypatch.setattr(wt, name, lambda *a, **k: plt.figure(figsize=(1, 1)))  # count frames
+    box = make()
+    assert set(box.controls) == controls and len(box.frames) == n_frames
+    name, value = shown
+    control = box.controls[name]
+    assert control.options[control.value][0] == (f"{value:g}" if not isinstance(value, str) else value)
+    assert all('alt="' in frame.value for frame in box.frames.values())
