@@ -1,0 +1,263 @@
+"""Throughput of one epoch of mini-batch SGD on Kaplan's 784-100-10 ReLU/softmax network.
+
+Synthetic MNIST-shaped data (random pixels in [0, 1], random labels, from a seed), one epoch
+of plain mini-batch SGD (no momentum, no regularisation, mean-reduced cross-entropy, the
+same learning rate), timed for
+
+* ``dlcore fit``     ``dl.fit(net, X, T, lr, epochs=1, batch_size=b, reduction="mean")``; this
+                     includes the two full-data loss evaluations ``fit`` makes for
+                     ``history.loss`` (before and after the epoch);
+* ``dlcore steps``   the same per-batch work ``fit`` does inside the epoch (forward, backward,
+                     SGD step), without those two loss evaluations, to show what they cost;
+* ``torch``          PyTorch on the CPU with 2 threads: nn.Linear + ReLU + nn.Linear,
+                     CrossEntropyLoss, optim.SGD, the same batch order as dlcore;
+* ``sklearn``        scikit-learn's MLPClassifier (solver="sgd", momentum=0, alpha=0, constant
+                     learning rate), one epoch via ``partial_fit``;
+* ``floor``          the matrix products alone, per batch: two in the forward pass
+                     (X W1ᵀ, A1 W2ᵀ) and three in the backward pass (δ2ᵀ A1, δ2 W2, δ1ᵀ X),
+                     into preallocated buffers.
+
+Every number is the median over ``--repeats`` runs (after one warm-up), with the
+implementations interleaved run by run so that a change in machine load hits all of them.
+Nothing here is asserted; the goals of issue 5 at batch 64 are dlcore within 1.25x of the
+floor, at least 2.5x faster than PyTorch and 1.3x faster than scikit-learn.
+
+    .venv/bin/python benchmarks/mlp_throughput.py [--n 6000] [--repeats 5] [--batch-sizes 10 64 256]
+        [--blas-threads 1]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+import warnings
+
+import numpy as np
+
+import dlcore as dl
+from dlcore.optim import SGD
+
+N_IN, N_HIDDEN, N_OUT = 784, 100, 10
+LR = 0.1
+
+
+def make_data(n, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, N_IN))
+    y = rng.integers(0, N_OUT, n)
+    return X, y, dl.one_hot(y, N_OUT)
+
+
+def make_net(dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    return dl.Network([dl.Dense(N_IN, N_HIDDEN, "relu", init="he", rng=rng, dtype=dtype),
+                       dl.Dense(N_HIDDEN, N_OUT, "softmax", init="he", rng=rng, dtype=dtype)],
+                      loss="cross_entropy")
+
+
+# ----------------------------------------------------------------------------- runners
+def run_dlcore_fit(X, T, b, dtype, seed):
+    net = make_net(dtype, seed)
+    Xd, Td = X.astype(dtype), T.astype(dtype)
+    t0 = time.perf_counter()
+    dl.fit(net, Xd, Td, lr=LR, epochs=1, batch_size=b, reduction="mean", rng=seed)
+    return time.perf_counter() - t0
+
+
+def run_dlcore_steps(X, T, b, dtype, seed):
+    net = make_net(dtype, seed)
+    Xd, Td = X.astype(dtype), T.astype(dtype)
+    opt = SGD(LR)
+    order = np.random.default_rng(seed).permutation(len(X))   # fit's first permutation
+    t0 = time.perf_counter()
+    for start in range(0, len(X), b):
+        idx = order[start:start + b]
+        trace = net._forward(Xd[idx], True, None)
+        opt.step(net, net._backward(trace, Td[idx], "mean"))
+    return time.perf_counter() - t0
+
+
+def run_floor(X, T, b, dtype, seed):
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0, 0.05, (N_HIDDEN, N_IN)).astype(dtype)
+    W2 = rng.normal(0, 0.1, (N_OUT, N_HIDDEN)).astype(dtype)
+    order = np.random.default_rng(seed).permutation(len(X))
+    batches = [X[order[s:s + b]].astype(dtype) for s in range(0, len(X), b)]
+    deltas2 = [np.full((len(xb), N_OUT), 0.01, dtype) for xb in batches]
+    bufs = {}
+    t0 = time.perf_counter()
+    for xb, d2 in zip(batches, deltas2):
+        m = len(xb)
+        if m not in bufs:
+            bufs[m] = (np.empty((m, N_HIDDEN), dtype), np.empty((m, N_OUT), dtype),
+                       np.empty((m, N_HIDDEN), dtype))
+        z1, z2, d1 = bufs[m]
+        dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
+        np.matmul(xb, W1.T, out=z1)            # forward 1
+        np.matmul(z1, W2.T, out=z2)            # forward 2
+        np.matmul(d2.T, z1, out=dW2)           # backward 1: dE/dW2
+        np.matmul(d2, W2, out=d1)              # backward 2: delta pushed to the hidden layer
+        np.matmul(d1.T, xb, out=dW1)           # backward 3: dE/dW1
+    return time.perf_counter() - t0
+
+
+def make_torch_runner(threads):
+    import torch
+
+    torch.set_num_threads(threads)
+
+    def run(X, T, b, dtype, seed):
+        tdtype = torch.float32 if dtype == np.float32 else torch.float64
+        torch.manual_seed(seed)
+        model = torch.nn.Sequential(torch.nn.Linear(N_IN, N_HIDDEN), torch.nn.ReLU(),
+                                    torch.nn.Linear(N_HIDDEN, N_OUT)).to(tdtype)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.0)
+        Xt = torch.from_numpy(X.astype(dtype))
+        yt = torch.from_numpy(T.argmax(axis=1))
+        order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X)))
+        t0 = time.perf_counter()
+        for start in range(0, len(X), b):
+            idx = order[start:start + b]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+        return time.perf_counter() - t0
+
+    return run, torch
+
+
+def run_sklearn(X, T, b, dtype, seed):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(N_HIDDEN,), activation="relu", solver="sgd",
+                        alpha=0.0, batch_size=b, learning_rate="constant",
+                        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False,
+                        max_iter=1, shuffle=True, random_state=seed, early_stopping=False)
+    Xs, ys = X.astype(dtype), T.argmax(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        t0 = time.perf_counter()
+        clf.partial_fit(Xs, ys, classes=np.arange(N_OUT))     # exactly one epoch
+        return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- checking
+def parity_with_torch(X, T, torch, b=64):
+    """Same initial weights and batch order in float64: max |W_dlcore - W_torch| after one epoch."""
+    net = make_net(np.float64)
+    model = torch.nn.Sequential(torch.nn.Linear(N_IN, N_HIDDEN), torch.nn.ReLU(),
+                                torch.nn.Linear(N_HIDDEN, N_OUT)).double()
+    with torch.no_grad():
+        for lin, layer in zip((model[0], model[2]), net.layers):
+            lin.weight.copy_(torch.from_numpy(layer.W))
+            lin.bias.copy_(torch.from_numpy(layer.b))
+    dl.fit(net, X, T, lr=LR, epochs=1, batch_size=b, reduction="mean", rng=0)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(T.argmax(axis=1))
+    order = np.random.default_rng(0).permutation(len(X))
+    for s in range(0, len(X), b):
+        idx = torch.from_numpy(order[s:s + b])
+        opt.zero_grad()
+        loss_fn(model(Xt[idx]), yt[idx]).backward()
+        opt.step()
+    return max(float(np.abs(layer.W - lin.weight.detach().numpy()).max())
+               for lin, layer in zip((model[0], model[2]), net.layers))
+
+
+def environment(torch):
+    lines = [f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} CPUs, "
+             f"load average {', '.join(f'{v:.2f}' for v in os.getloadavg())}"]
+    try:
+        from threadpoolctl import threadpool_info
+        blas = [f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+                for i in threadpool_info() if i.get("user_api") == "blas"]
+        lines.append("BLAS libraries loaded: " + "; ".join(blas))
+    except ImportError:
+        pass
+    if torch is not None:
+        lines.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    try:
+        import sklearn
+        lines.append(f"scikit-learn {sklearn.__version__}")
+    except ImportError:
+        pass
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------- main
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=6000, help="examples in the synthetic data set")
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs per implementation")
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[10, 64, 256])
+    ap.add_argument("--torch-threads", type=int, default=2)
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="limit numpy's BLAS threads (needs threadpoolctl); default: leave as is")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
+    X, y, T = make_data(args.n, args.seed)
+    runners = {"floor": run_floor, "dlcore fit": run_dlcore_fit, "dlcore steps": run_dlcore_steps}
+    try:
+        run_torch, torch = make_torch_runner(args.torch_threads)
+        runners["torch"] = run_torch
+    except ImportError:
+        torch = None
+        print("PyTorch not installed: skipped")
+    try:
+        import sklearn  # noqa: F401
+        runners["sklearn"] = run_sklearn
+    except ImportError:
+        print("scikit-learn not installed: skipped")
+    print(environment(torch))
+    if torch is not None:
+        print(f"parity check, float64, batch 64: max |W_dlcore - W_torch| after one epoch = "
+              f"{parity_with_torch(X, T, torch):.1e}")
+    print(f"\none epoch of mini-batch SGD on {args.n} examples, 784-100-10, lr {LR}; "
+          f"median of {args.repeats} runs (ms per epoch)\n")
+
+    dtypes = (np.float32, np.float64)
+    results = {}
+    for b in args.batch_sizes:
+        for dtype in dtypes:
+            for fn in runners.values():
+                fn(X[: 4 * b], T[: 4 * b], b, dtype, args.seed)          # warm-up
+            times = {name: [] for name in runners}
+            for r in range(args.repeats):
+                for name, fn in runners.items():                          # interleaved
+                    times[name].append(fn(X, T, b, dtype, args.seed + r))
+            for name, ts in times.items():
+                results[(b, np.dtype(dtype).name, name)] = float(np.median(ts))
+
+    names = list(runners)
+    header = f"{'batch':>5} {'dtype':>8} " + " ".join(f"{n:>13}" for n in names)
+    print(header)
+    for b in args.batch_sizes:
+        for dtype in dtypes:
+            d = np.dtype(dtype).name
+            print(f"{b:>5} {d:>8} " + " ".join(f"{1e3 * results[(b, d, n)]:>13.1f}" for n in names))
+
+    print("\nratios (time / time; same dtype): dlcore/floor (goal <= 1.25), torch/dlcore "
+          "(goal >= 2.5), sklearn/dlcore (goal >= 1.3); goals apply at batch 64")
+    print(f"{'batch':>5} {'dtype':>8} {'fit/floor':>10} {'steps/floor':>12} {'torch/fit':>10} "
+          f"{'torch/steps':>12} {'sklearn/fit':>12} {'sklearn/steps':>14}")
+    for b in args.batch_sizes:
+        for dtype in dtypes:
+            d = np.dtype(dtype).name
+            g = lambda n: results.get((b, d, n), float("nan"))  # noqa: E731
+            print(f"{b:>5} {d:>8} {g('dlcore fit') / g('floor'):>10.2f} "
+                  f"{g('dlcore steps') / g('floor'):>12.2f} {g('torch') / g('dlcore fit'):>10.2f} "
+                  f"{g('torch') / g('dlcore steps'):>12.2f} {g('sklearn') / g('dlcore fit'):>12.2f} "
+                  f"{g('sklearn') / g('dlcore steps'):>14.2f}")
+
+
+if __name__ == "__main__":
+    main()
