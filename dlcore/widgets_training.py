@@ -95,7 +95,7 @@ def loss_panel(target=1.0, loss="both", smoothing=0.0):
     if static_mode():
         plt.close(fig)
         grid = {"target": sorted({0.0, 0.5, 1.0} | {float(target)}),
-                "smoothing": sorted({0.0, 0.1, 0.2} | {float(smoothing)})}
+                "smoothing": sorted({0.0, 0.2} | {float(smoothing)})}
         return frames_panel(
             lambda target, smoothing: loss_figure(target, LOSS_CHOICES[loss], smoothing=smoothing),
             grid, value={"target": float(target), "smoothing": float(smoothing)},

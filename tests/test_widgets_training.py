@@ -158,7 +158,7 @@ def test_figures_reject_bad_arguments(call, exc, match):
 # ---------------------------------------------------------------- static site
 @pytest.mark.parametrize("make, controls, n_frames, shown", [
     (lambda: wt.binning_panel(3), {"n_bins"}, 5, ("n_bins", 3)),
-    (lambda: wt.loss_panel(1.0, "both", 0.0), {"target", "smoothing"}, 9, ("target", 1.0)),
+    (lambda: wt.loss_panel(1.0, "both", 0.0), {"target", "smoothing"}, 6, ("target", 1.0)),
     (lambda: wt.step_size_panel(0.1, 4.0), {"lr"}, 7, ("lr", 0.1)),
     (lambda: wt.descent_panel(epochs=3), {"batch", "lr"}, 9, ("batch", "mini-batches of 5")),
 ])
