@@ -70,7 +70,13 @@ def windows(x, kernel, stride):
 
 
 def im2col(x, kernel, stride):
-    """Every window of x as a column: shape (n, C·k_h·k_w, H_out·W_out), a copy."""
+    """Every window of x as a column: shape (n, C·k_h·k_w, H_out·W_out), a copy.
+
+    ``x`` is an (already padded) batch (n, C, H, W); ``kernel`` and ``stride`` are pairs.
+    """
+    if np.ndim(x) != 4 or kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
+        raise ValueError(f"x must be a batch (n, C, H, W) at least as large as the kernel "
+                         f"{tuple(kernel)}, got shape {np.shape(x)}")
     v = windows(x, kernel, stride)
     n, c, kh, kw, ho, wo = v.shape
     return np.ascontiguousarray(v).reshape(n, c * kh * kw, ho * wo)
@@ -85,6 +91,9 @@ def col2im(cols, shape, kernel, stride):
     (kh, kw), (sh, sw) = kernel, stride
     n, c, h, w = shape
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    if cols.size != n * c * kh * kw * ho * wo:
+        raise ValueError(f"cols must hold {n * c * kh * kw * ho * wo} values for an input of shape "
+                         f"{tuple(shape)}, got {cols.size}")
     cols = cols.reshape(n, c, kh, kw, ho, wo)
     out = np.zeros(shape, dtype=cols.dtype)
     for p in range(kh):          # k_h·k_w vectorised strided additions
@@ -288,15 +297,31 @@ class Conv2D(Layer):
 class Flatten(Layer):
     """Reshape each example (C, H, W) into one row of C·H·W features for a ``Dense`` layer.
 
-    For the protocol z is the input itself and a its flattened view, so δ = ∂E/∂z is
-    ∂E/∂a reshaped back to the input's shape.
+    ``input_shape`` (optional) is the shape of one incoming example; given it, the layer
+    knows its output size, so ``Network`` checks the next layer's ``n_in`` when it is built
+    and the input's shape on every pass. For the protocol z is the input itself and a its
+    flattened view, so δ = ∂E/∂z is ∂E/∂a reshaped back to the input's shape.
     """
 
     input_ndim = (2, 3, 4)
 
+    def __init__(self, input_shape=None):
+        self.input_shape = None
+        if input_shape is not None:
+            if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__"):
+                raise TypeError(f"input_shape must be a tuple of sizes, got {input_shape!r}")
+            self.input_shape = tuple(check_int(v, "input_shape", minimum=1) for v in input_shape)
+            self.n_out = int(np.prod(self.input_shape))
+
+    def check_input(self, X, name="X"):
+        if X.ndim < 2:
+            raise ValueError(f"{name} must have a batch axis, got shape {X.shape}")
+        if self.input_shape is not None and X.shape[1:] != self.input_shape:
+            raise ValueError(f"{name} must have shape (n, {', '.join(map(str, self.input_shape))}) "
+                             f"for this Flatten, got {X.shape}")
+
     def forward(self, a_prev, training=False, rng=None):
-        if a_prev.ndim < 2:
-            raise ValueError(f"the input of Flatten must have a batch axis, got shape {a_prev.shape}")
+        self.check_input(a_prev, "the input of Flatten")
         return a_prev, a_prev.reshape(a_prev.shape[0], -1), None
 
     def activation_backward(self, dA, z, a, cache):
@@ -306,10 +331,13 @@ class Flatten(Layer):
         return delta
 
     def output_shape(self, input_shape):
+        if self.input_shape is not None and tuple(input_shape) != self.input_shape:
+            raise ValueError(f"Flatten expects examples of shape {self.input_shape}, got "
+                             f"{tuple(input_shape)}")
         return (int(np.prod(input_shape)),)
 
     def __repr__(self):
-        return "Flatten()"
+        return "Flatten()" if self.input_shape is None else f"Flatten(input_shape={self.input_shape})"
 
 
 def _chw(shape, name):

@@ -137,7 +137,12 @@ class LSTM(Layer):
         Returns a dict with every intermediate and "dW_f" … "dW_o" (eq. 131), "dhx"
         (eq. 139), "dh_prev", "dx" and "dc_prev" (eq. 125).
         """
-        g = self._step_back(v, dh, 0.0 if dc_next is None else dc_next)
+        if not isinstance(v, dict) or "o_dag" not in v:
+            raise TypeError("v must be the dict returned by step()")
+        n = v["o"].shape[0]
+        dh = check_state(dh, n, self.n_out, "dh")
+        dc_next = np.zeros_like(dh) if dc_next is None else check_state(dc_next, n, self.n_out, "dc_next")
+        g = self._step_back(v, dh, dc_next)
         if "hx" in v:
             H = self.n_out
             for k, gate in enumerate(GATES):
@@ -201,7 +206,8 @@ class LSTM(Layer):
         Wh = self._stacked()[:, 1:1 + H]
         delta, dh_all, dc_all = np.empty_like(Z), np.empty_like(Hs[:, 1:]), np.empty_like(Hs[:, 1:])
         dh_next = np.zeros((n, H), dtype=Z.dtype)
-        dc_next = np.zeros((n, H), dtype=Z.dtype) if dc_final is None else dc_final
+        dc_next = (np.zeros((n, H), dtype=Z.dtype) if dc_final is None
+                   else check_state(dc_final, n, H, "dc_final"))
         for t in range(T - 1, -1, -1):
             if self.return_sequences:
                 dh = dh_next + dA[:, t]

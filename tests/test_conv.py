@@ -355,3 +355,26 @@ def test_pooling_and_shape_helpers_reject_bad_input():
         correlate2d(np.zeros((2, 2)), np.zeros((3, 1)))
     with pytest.raises(ValueError, match="the last layer"):
         dl.Network([dl.Conv2D(1, 1, 2), dl.MaxPool2D(2)])
+
+
+def test_flatten_with_an_input_shape_checks_sizes():
+    with pytest.raises(ValueError, match="inputs"):
+        dl.Network([dl.Conv2D(1, 2, 3), dl.Flatten(input_shape=(2, 6, 6)), dl.Dense(70, 1)])
+    net = dl.Network([dl.Conv2D(1, 2, 3), dl.Flatten(input_shape=(2, 6, 6)), dl.Dense(72, 1)])
+    assert net.predict(np.zeros((1, 1, 8, 8))).shape == (1, 1)
+    with pytest.raises(ValueError, match="Flatten"):
+        net.predict(np.zeros((1, 1, 9, 9)))
+    with pytest.raises(ValueError, match="Flatten"):
+        dl.Network([dl.Flatten(input_shape=(1, 8, 8)), dl.Dense(64, 2)]).predict(np.zeros((2, 1, 4, 16)))
+    with pytest.raises(TypeError, match="input_shape"):
+        dl.Flatten(input_shape=64)
+    with pytest.raises(ValueError, match="input_shape"):
+        dl.Flatten(input_shape=(0, 3))
+
+
+def test_window_helpers_reject_mismatched_shapes():
+    with pytest.raises(ValueError, match="kernel"):
+        im2col(np.zeros((1, 1, 2, 2)), (3, 3), (1, 1))
+    with pytest.raises(ValueError, match="cols"):
+        col2im(np.zeros(5), (1, 1, 4, 4), (2, 2), (1, 1))
+

@@ -330,3 +330,14 @@ def test_step_functions_and_helpers_reject_bad_states():
         gradient_norms(net, np.zeros((1, 3, 1)), np.zeros((1, 1)), which="c")
     with pytest.raises(TypeError, match="network"):
         gradient_norms(rnn, np.zeros((1, 3, 2)), np.zeros((1, 1)))
+
+
+def test_lstm_step_backward_checks_its_gradients():
+    lstm = dl.LSTM(1, 2)
+    v = lstm.step(np.zeros(1), np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="dh"):
+        lstm.step_backward(v, np.zeros(3))
+    with pytest.raises(ValueError, match="dc_next"):
+        lstm.step_backward(v, np.zeros(2), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="step"):
+        lstm.step_backward({}, np.zeros(2))
