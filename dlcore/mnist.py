@@ -183,7 +183,8 @@ def _verify(path: Path, checksums, name=None):
     if name not in checksums:
         raise ValueError(f"{path}: no checksum known for {name!r}; add it to checksums= "
                          "(name -> (size, sha256)) or pass verify=False")
-    size, digest = checksums[name]
+    entry = checksums[name]
+    size, digest = (None, entry) if isinstance(entry, str) else entry
     actual_size = path.stat().st_size
     if size is not None and actual_size != size:
         raise ValueError(f"{path}: checksum verification failed, the file has {actual_size} bytes "
@@ -224,15 +225,16 @@ def _download(name, cache: Path, checksums, mirrors, timeout=60):
     for base in mirrors:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=cache)
         tmp = Path(tmp)
+        url = base.rstrip("/") + "/" + name
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(base + name, timeout=timeout) as resp:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
                 for block in iter(lambda: resp.read(1 << 16), b""):
                     out.write(block)
             _verify(tmp, checksums, name)
             os.replace(tmp, target)
             return target
         except Exception as exc:  # try the next mirror, report all failures at the end
-            errors.append(f"{base}{name}: {exc}")
+            errors.append(f"{url}: {exc}")
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -295,7 +297,7 @@ def mnist(path=None, *, download=False, cache_dir=None, kind="both", dtype=np.fl
         ``val_size`` of the file, or a random ``val_size`` when ``seed`` is given.
     verify : bool
         Check each file's size and SHA-256 against ``checksums`` (``CHECKSUMS`` when None),
-        a mapping file name → (size or None, sha256).
+        a mapping file name → sha256 or (size or None, sha256).
     """
     check_choice(kind, "kind", ("both", "train", "test"))
     dtype = np.dtype(dtype)

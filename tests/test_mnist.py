@@ -164,6 +164,8 @@ def test_checksum_mismatch_fails_clearly(tmp_path):
         M.mnist(tmp_path, checksums=same_size)
     with pytest.raises(ValueError, match="checksum verification failed, the file has"):
         M.mnist(tmp_path, checksums={**table, name: (table[name][0] + 1, table[name][1])})
+    digest_only = {k: v[1] for k, v in table.items()}                  # sha256 strings alone
+    assert M.mnist(tmp_path, checksums=digest_only, val_size=2).X_test.shape == (5, 784)
     with pytest.raises(ValueError, match="no checksum known"):
         M.mnist(tmp_path, checksums={k: v for k, v in table.items() if k != name})
     assert M.mnist(tmp_path, checksums=same_size, verify=False, val_size=2).y_test.shape == (5,)
