@@ -1,8 +1,10 @@
 """Interactive panels for chapters 1-3: activations, the perceptron rule, depth.
 
 Like ``dlcore.widgets``, every panel draws its default state when it is created (so an
-executed notebook and the static site show that figure), recomputes when a control is
-released (``continuous_update=False``) and caches expensive results.
+executed notebook shows that figure), recomputes when a control is released
+(``continuous_update=False``) and caches expensive results. While the book is built
+(``dlcore.widgets_static.static_mode()``) each panel instead returns a small grid of
+precomputed frames whose controls work in the browser without a kernel.
 
 * ``activation_panel``  pick an activation and a z range: φ(z) beside φ'(z)
 * ``perceptron_panel``  step through the epochs of the perceptron rule on a logic gate
@@ -22,6 +24,7 @@ from .network import Network
 from .plots_basics import ACTIVATIONS, _check_zlim, activation_plot, decision_regions, perceptron_plot
 from .train import fit
 from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["activation_panel", "perceptron_panel", "perceptron_run", "depth_panel",
            "depth_figure", "train_depth_network", "ring_data"]
@@ -47,6 +50,18 @@ def activation_panel(activation="logistic", z_range=(-6.0, 6.0), param=None):
         param = check_real(param, "param", low=0.0, high=1.0)
     start = param if param is not None else _PARAM_DEFAULT.get(activation, 0.01)
 
+    if static_mode():
+        half = max(abs(z_range[0]), abs(z_range[1]))        # the grid is symmetric about 0
+        widths = sorted({4.0, 12.0, half})
+        return frames_panel(
+            lambda activation, half_width: activation_plot(
+                activation, (-half_width, half_width),
+                param if activation in _PARAM_DEFAULT and param is not None else None),
+            {"activation": list(ACTIVATIONS), "half_width": widths},
+            value={"activation": activation, "half_width": half},
+            labels={"half_width": "z range ±"},
+            alt=lambda activation, half_width: (f"{_LABELS[activation]} and its derivative for z "
+                                                f"between {-half_width:g} and {half_width:g}"))
     act = W.Dropdown(options=[(_LABELS[a], a) for a in ACTIVATIONS], value=activation,
                      description="activation")
     zr = W.FloatRangeSlider(value=z_range, min=-20, max=20, step=0.5, description="z range",
@@ -113,6 +128,16 @@ def perceptron_panel(gate="xor", rule="online", lr=0.1, epochs=30, seed=0, epoch
     if epoch > h.epochs:
         raise ValueError(f"epoch must be at most epochs ({h.epochs}), got {epoch}")
 
+    if static_mode():
+        gates = sorted({"and", "xor", gate}, key=_perceptron.GATES.index)
+        shown = min(h.epochs, max(8, epoch))
+        return frames_panel(
+            lambda gate, epoch: perceptron_plot(perceptron_run(gate, rule, lr, epochs, seed), epoch),
+            {"gate": gates, "epoch": list(range(shown + 1))},
+            value={"gate": gate, "epoch": min(epoch, shown)},
+            alt=lambda gate, epoch: (f"The perceptron rule on {gate.upper()} after epoch {epoch}: "
+                                     f"{int(perceptron_run(gate, rule, lr, epochs, seed).errors[epoch])} "
+                                     f"misclassified"))
     g = W.Dropdown(options=[(x.upper(), x) for x in _perceptron.GATES], value=gate.lower(),
                    description="gate")
     r = W.ToggleButtons(options=["online", "batch"], value=rule, description="rule",
@@ -158,13 +183,13 @@ def _cached_depth(n_layers, width, activation, seed, epochs):
     layers = [Dense(a, b, activation=activation if i < n_layers - 1 else "logistic", rng=rng)
               for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
     net = Network(layers, loss="binary_cross_entropy")
-    history = fit(net, X, y[:, None], lr=0.5, epochs=epochs, reduction="mean", momentum=0.9, rng=seed)
+    history = fit(net, X, y[:, None], lr=0.2, epochs=epochs, reduction="mean", momentum=0.9, rng=seed)
     return net, history
 
 
 def train_depth_network(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
     """A network of ``n_layers`` weight layers (``width`` hidden neurons each, a logistic
-    output) trained on ``ring_data()`` with binary cross-entropy, full batch, α = 0.5,
+    output) trained on ``ring_data()`` with binary cross-entropy, full batch, α = 0.2,
     momentum 0.9. Returns ``(net, history)``; results are cached."""
     n_layers = check_int(n_layers, "n_layers", minimum=1)
     if n_layers > 5:
@@ -190,6 +215,14 @@ def depth_figure(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
 def depth_panel(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
     """Layer and width sliders and an activation dropdown → decision regions on the ring."""
     train_depth_network(n_layers, width, activation, seed, epochs)   # validates, warms the cache
+    if static_mode():
+        grid = {"n_layers": sorted({1, 2, 3, n_layers}), "width": sorted({2, 5, 8, width})}
+        return frames_panel(
+            lambda n_layers, width: depth_figure(n_layers, width, activation, seed, epochs), grid,
+            value={"n_layers": n_layers, "width": width},
+            labels={"n_layers": "layers", "width": "neurons per hidden layer"},
+            alt=lambda n_layers, width: (f"Decision regions of a {n_layers}-layer network with "
+                                         f"{width} {activation} neurons per hidden layer on the ring data"))
     layers = W.IntSlider(value=n_layers, min=1, max=5, description="layers",
                          continuous_update=False)
     wide = W.IntSlider(value=width, min=1, max=8, description="neurons per hidden layer",

@@ -188,3 +188,33 @@ def test_depth_panel_retrains_when_a_slider_moves():
         wb.depth_panel(activation="softmax")
     with pytest.raises(ValueError, match="width"):
         wb.train_depth_network(width=0)
+
+
+# ------------------------------------------------------------------ static site
+def _visible_frames(panel):
+    return {k: f.value for k, f in panel.frames.items()}
+
+
+def test_static_mode_panels_are_precomputed_frames(monkeypatch):
+    """While the book is built, each panel is a grid of frames linked in the browser."""
+    monkeypatch.setenv("DLCORE_STATIC_PANELS", "1")
+    panel = wb.perceptron_panel(gate="xor", epochs=3, seed=1, epoch=0)
+    frames = _visible_frames(panel)
+    assert set(frames) == {(g, e) for g in ("and", "xor") for e in range(4)}
+    assert len(set(frames.values())) == len(frames)          # every frame is a different figure
+    assert all("<img" in v and "misclassified" in v for v in frames.values())
+    assert panel.links and panel.stack.selected_index == 1   # "xor" is the second gate
+
+    def tiny(*args, **kwargs):       # a cheap stand-in figure: the grid is what is tested here
+        fig = plt.figure(figsize=(1, 1))
+        fig.text(0.1, 0.5, repr(args), fontsize=4)
+        return fig
+
+    monkeypatch.setattr(wb, "activation_plot", tiny)
+    monkeypatch.setattr(wb, "depth_figure", tiny)
+    panel = wb.activation_panel("tanh", z_range=(-4, 4))
+    assert set(panel.frames) == {(a, w) for a in pb.ACTIVATIONS for w in (4.0, 12.0)}
+    assert panel.stack.selected_index == pb.ACTIVATIONS.index("tanh")
+    panel = wb.depth_panel(n_layers=1, width=2, epochs=5)
+    assert set(panel.frames) == {(n, w) for n in (1, 2, 3) for w in (2, 5, 8)}
+    assert len(set(_visible_frames(panel).values())) == 9
