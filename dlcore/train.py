@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import fastpath
 from ._validate import as_rng, check_choice, check_int, check_real
 from .losses import REDUCTIONS
 from .network import Network
@@ -115,6 +116,14 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     rng = as_rng(rng)
     history = History()
     full_batch = batch_size is None or batch_size >= n
+    if full_batch and callback is None and fastpath.supports(network):
+        # The same loop with every buffer preallocated and the epoch fused (fastpath.py).
+        fastpath.train(network, X, T, history, lr=optimizer.lr, epochs=epochs,
+                       reduction=reduction, tol=tol, momentum=optimizer.momentum,
+                       validation=None if Xv is None else (Xv, Tv), patience=patience,
+                       restore_best=restore_best, recorder=recorder, diverge_factor=diverge_factor)
+        history.message = _message(history, tol)
+        return history
     # A full batch of a deterministic network reuses the forward pass that measured the loss.
     reuse = full_batch and not network.stochastic
     best_params, waited = None, 0
