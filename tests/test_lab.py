@@ -23,6 +23,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -161,9 +162,12 @@ def lab(tmp_path_factory):
            f"--notebook-dir={BOOK}", f"--LabApp.user_settings_dir={settings}",
            f"--LabApp.workspaces_dir={tmp / 'workspaces'}", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--ServerApp.port_retries=0"]
+           "--ServerApp.port_retries=0",
+           # checkpoints go to the temporary folder, not to book/.ipynb_checkpoints
+           f"--FileCheckpoints.checkpoint_dir={tmp / 'checkpoints'}"]
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime_dir))
     env.pop("MPLBACKEND", None)       # let the kernel's inline backend capture figures
+    checkpoints_existed = (BOOK / ".ipynb_checkpoints").exists()
     log_path = tmp / "jupyterlab.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=BOOK, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -186,6 +190,8 @@ def lab(tmp_path_factory):
         yield server
     finally:
         _shutdown(server)
+        if not checkpoints_existed:        # in case a checkpoint was written next to the chapter
+            shutil.rmtree(BOOK / ".ipynb_checkpoints", ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +223,13 @@ def _wait(condition, timeout_s, what, poll_s=0.5):
 
 
 def _kernels_idle(lab: Lab) -> bool:
-    kernels = lab.api("/api/kernels")
-    return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
+    """True when the server has a kernel and every kernel is idle. A request that fails (the
+    server answers 500 while a kernel is still being registered) counts as "not yet"."""
+    try:
+        kernels = lab.api("/api/kernels")
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+    return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
 
 
 def test_jupytext_serves_the_chapter_as_a_notebook(lab):
@@ -228,7 +239,7 @@ def test_jupytext_serves_the_chapter_as_a_notebook(lab):
     assert sum(c["cell_type"] == "code" for c in model["content"]["cells"]) >= 10
 
 
-def test_student_runs_chapter_10_and_moves_the_sigma_slider(lab, browser, tmp_path):
+def test_student_runs_chapter_10_and_moves_the_sigma_slider(browser, lab, tmp_path):
     chapter = BOOK / CHAPTER
     original = chapter.read_bytes()
     model = lab.api(f"/api/contents/{CHAPTER}?type=notebook&content=1", timeout=60)
