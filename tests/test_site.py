@@ -342,17 +342,18 @@ def test_precomputed_slider_changes_the_figure_without_a_kernel(browser, built_s
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(f"{server}/{path}", wait_until="networkidle")
-        slider = page.locator(".widget-selection-slider").first
-        slider.wait_for(state="visible", timeout=20_000)
+        # html-manager draws a SelectionSlider as .widget-slider with a noUiSlider handle
+        handle = page.locator(".widget-slider .noUi-handle").first
+        handle.wait_for(state="visible", timeout=30_000)
 
         def shown():  # the src of the frame currently visible
             return page.evaluate(
-                """() => Array.from(document.querySelectorAll('.widget-stack img'))
+                """() => Array.from(document.querySelectorAll('.jupyter-widgets img'))
                        .filter(i => i.offsetParent !== null).map(i => i.src)""")
 
         first = shown()
         assert len(first) == 1, f"expected one visible frame, found {len(first)}"
-        slider.locator(".noUi-handle, .ui-slider-handle").first.focus()
+        handle.focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(300)
         second = shown()
