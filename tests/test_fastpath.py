@@ -100,6 +100,17 @@ def test_fast_path_matches_generic_loop(hidden, out, loss, smoothing, reduction,
     assert_same(*runs, dtype)
 
 
+@pytest.mark.parametrize("sizes,n", [([3, 2], 24), ([3, 4, 2], 1)])
+@pytest.mark.parametrize("out,loss", [("logistic", "sse"), ("softmax", "cross_entropy")])
+def test_one_layer_and_one_example(sizes, n, out, loss):
+    X, T = make_data(loss, n, 3, 2, seed=9)
+
+    def build():
+        return make_network(sizes, "tanh", out, loss, seed=3)
+
+    assert_same(*both(build, X, T, lr=0.3, epochs=60, momentum=0.5))
+
+
 def test_kelleher_network_converges_at_the_same_epoch():
     d = dl.datasets.power_plant()
     fast, h_fast, slow, h_slow = both(dl.datasets.kelleher_network, d.X, d.T, lr=0.2,
