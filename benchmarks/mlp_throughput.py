@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 import warnings
 
@@ -236,6 +237,7 @@ def main():
                     times[name].append(fn(X, T, b, dtype, args.seed + r))
             for name, ts in times.items():
                 results[(b, np.dtype(dtype).name, name)] = float(np.median(ts))
+            print(f"  measured batch {b}, {np.dtype(dtype).name}", file=sys.stderr, flush=True)
 
     names = list(runners)
     header = f"{'batch':>5} {'dtype':>8} " + " ".join(f"{n:>13}" for n in names)

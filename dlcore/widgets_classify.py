@@ -150,7 +150,7 @@ def _run(lr, init, sigma, epochs, batch_size, seed):
     return h, tuple(monitor.accuracy)
 
 
-def digits_run(lr=0.5, init="he", sigma=0.01, epochs=30, batch_size=32, seed=0):
+def digits_run(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
     """Train the 64-100-10 classifier on ``digits(seed)``; returns (History, accuracies)."""
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     check_choice(init, "init", PANEL_INITS)
@@ -166,7 +166,7 @@ def _describe(lr, init, sigma):
     return f"α = {lr:.3g}, " + (f"N(0, σ = {sigma:.3g})" if init == "normal" else init)
 
 
-def digits_figure(lr=0.5, init="he", sigma=0.01, epochs=30, batch_size=32, seed=0, *,
+def digits_figure(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0, *,
                   reference=(0.5, "he", 0.01)):
     """Loss and validation-accuracy curves for one setting, beside a reference run."""
     h, acc = digits_run(lr, init, sigma, epochs, batch_size, seed)
@@ -178,7 +178,7 @@ def digits_figure(lr=0.5, init="he", sigma=0.01, epochs=30, batch_size=32, seed=
     return training_plot(runs, title=f"{_describe(lr, init, sigma)}: {state}, {end}")
 
 
-def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=30, batch_size=32, seed=0):
+def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
     """Learning-rate slider, initialiser dropdown and σ slider → training curves.
 
     σ is the standard deviation of the "normal" initialiser and is ignored by He and
