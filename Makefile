@@ -22,7 +22,13 @@ $(VENDOR): site/package.json site/package-lock.json site/vendor.sh
 
 vendor: $(VENDOR)
 
-lab: $(STAMP)
+# Double-clicking a chapter (book/NN_*.md) opens it as a notebook, not as text.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_SETTINGS): site/lab-overrides.json $(STAMP)
+	mkdir -p $(dir $@)
+	cp site/lab-overrides.json $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(VENV)/bin/jupyter lab --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 book: $(STAMP) $(VENDOR)
