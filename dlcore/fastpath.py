@@ -333,7 +333,7 @@ def train(network, X, T, history, *, lr, epochs, reduction="sum", tol=None, mome
     dot, v, c, m = plan._dot, plan._v, plan._c, plan._m      # E = c (u · v) / m, as in loss()
     wants = None if recorder is None else recorder.wants
     losses, low = history.loss, -_INF if tol is None else tol
-    limit, best, waited, E = _INF, None, 0, float("nan")
+    limit, best, E = _INF, None, float("nan")
     try:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for epoch in range(epochs + 1):
@@ -349,15 +349,9 @@ def train(network, X, T, history, *, lr, epochs, reduction="sum", tol=None, mome
                 if val is not None:
                     for f, args in val.forward:
                         f(*args)
-                    V = val.loss()
-                    history.val_loss.append(V)
-                    if history.best_val_loss is None or V <= history.best_val_loss:
-                        history.best_val_loss, history.best_epoch, waited = V, epoch, 0
-                        if patience is not None:
-                            best = plan.theta.copy()
-                    else:
-                        waited += 1
-                    if stop is None and patience is not None and waited >= patience:
+                    if history.record_validation(val.loss(), epoch) and patience is not None:
+                        best = plan.theta.copy()
+                    if stop is None and history.patience_exhausted(epoch, patience):
                         stop = "early_stopped"
                 if stop is None and epoch == epochs:
                     stop = "max_epochs"

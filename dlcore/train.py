@@ -52,6 +52,22 @@ class History:
     best_epoch: int | None = None
     best_val_loss: float | None = None
 
+    def record_validation(self, V, epoch):
+        """Algorithm 1, lines 8-15: keep V; True when it is the best so far (save θ then).
+
+        Ties count as improvements (line 9 uses ≥), and the patience count is simply
+        ``epoch - best_epoch``.
+        """
+        self.val_loss.append(V)
+        if self.best_val_loss is None or V <= self.best_val_loss:
+            self.best_val_loss, self.best_epoch = V, epoch
+            return True
+        return False
+
+    def patience_exhausted(self, epoch, patience):
+        """True once ``patience`` epochs have passed without a new best validation loss."""
+        return patience is not None and self.best_epoch is not None and epoch - self.best_epoch >= patience
+
     def __repr__(self):
         return (f"History(status={self.status!r}, epochs={self.epochs}, "
                 f"final_loss={self.final_loss:.6g})")
@@ -126,7 +142,7 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
         return history
     # A full batch of a deterministic network reuses the forward pass that measured the loss.
     reuse = full_batch and not network.stochastic
-    best_params, waited = None, 0
+    best_params = None
 
     # Overflow while diverging is detected from the loss below, so numpy's own
     # warnings would only repeat it (and flood a notebook); silence them here.
@@ -138,14 +154,9 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
             stop = _stop_reason(E, history.loss[0], tol, diverge_factor)
             if Xv is not None:
                 V = network._loss(network._forward(Xv), Tv, reduction)
-                history.val_loss.append(V)
-                if history.best_val_loss is None or V <= history.best_val_loss:  # Algorithm 1, line 9
-                    history.best_val_loss, history.best_epoch, waited = V, epoch, 0
-                    if patience is not None:
-                        best_params = network.get_params()
-                else:
-                    waited += 1
-                if stop is None and patience is not None and waited >= patience:
+                if history.record_validation(V, epoch) and patience is not None:
+                    best_params = network.get_params()
+                if stop is None and history.patience_exhausted(epoch, patience):
                     stop = "early_stopped"
             if stop is None and callback is not None and callback(epoch, network, history):
                 stop = "early_stopped"
