@@ -19,7 +19,7 @@ from .plots import loss_curve
 from .train import fit
 from .widgets_static import frames_panel, static_mode
 
-__all__ = ["backprop_panel", "backprop_figure", "show_figure"]
+__all__ = ["backprop_panel", "backprop_figure", "show_figure", "slider_panel"]
 
 PANEL_ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
 
@@ -37,6 +37,27 @@ def show_figure(out: W.Output, fig, dpi=100):
     out.outputs = ({"output_type": "display_data", "metadata": {},
                     "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
                              "text/plain": text}},)
+
+
+def slider_panel(control, render, *, dpi=100, figure=None):
+    """``control`` above an Output showing ``render(control.value)``, redrawn on every change.
+
+    ``figure`` is an already drawn first figure (it saves one render); the returned VBox
+    has ``.slider`` and ``.output`` for notebooks and tests.
+    """
+    out = W.Output()
+
+    def redraw(*_):
+        show_figure(out, render(control.value), dpi=dpi)
+
+    control.observe(redraw, names="value")
+    if figure is None:
+        redraw()
+    else:
+        show_figure(out, figure, dpi=dpi)
+    box = W.VBox([control, out])
+    box.slider, box.output = control, out
+    return box
 
 
 @lru_cache(maxsize=256)

@@ -36,7 +36,7 @@ from .layers import Dense, Dropout
 from .network import Network
 from .plots import LINE_COLORS
 from .train import fit
-from .widgets import show_figure
+from .widgets import slider_panel
 
 __all__ = ["algorithm1", "sine_task", "sine_network", "sine_run", "early_stopping_figure",
            "early_stopping_panel", "digits_task", "digits_network", "dropout_run",
@@ -191,16 +191,7 @@ def early_stopping_panel(patience=100, epochs=SINE_FIT["epochs"]):
     slider = W.IntSlider(value=patience, min=1, max=400, step=1, description="patience p",
                          continuous_update=False, style={"description_width": "initial"},
                          layout=W.Layout(width="420px"))
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, early_stopping_figure(slider.value, epochs), dpi=90)
-
-    slider.observe(redraw, names="value")
-    redraw()
-    box = W.VBox([slider, out])
-    box.slider, box.output = slider, out
-    return box
+    return slider_panel(slider, lambda p: early_stopping_figure(p, epochs), dpi=90)
 
 
 # ------------------------------------------------------------------------------------ dropout
@@ -283,13 +274,4 @@ def dropout_panel(rate=0.2, epochs=DIGITS_FIT["epochs"]):
                            description="dropout rate (drop probability 1 − ρ)",
                            continuous_update=False, style={"description_width": "initial"},
                            layout=W.Layout(width="460px"))
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, dropout_figure(slider.value, epochs), dpi=90)
-
-    slider.observe(redraw, names="value")
-    redraw()
-    box = W.VBox([slider, out])
-    box.slider, box.output = slider, out
-    return box
+    return slider_panel(slider, lambda r: dropout_figure(r, epochs), dpi=90)

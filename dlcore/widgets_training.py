@@ -23,7 +23,7 @@ from .layers import Dense
 from .network import Network
 from .plots_training import binning_figure, descent_1d, descent_contour, loss_figure
 from .preprocessing import one_hot
-from .widgets import show_figure
+from .widgets import show_figure, slider_panel
 from .widgets_static import frames_panel, static_mode
 
 __all__ = ["binning_panel", "binning_panel_figure", "loss_panel", "LOSS_CHOICES",
@@ -75,14 +75,7 @@ def binning_panel(n_bins=3):
                             alt=_bins_alt)
     slider = W.IntSlider(value=n_bins, min=2, max=10, description="number of bins",
                          continuous_update=False, style=_STYLE)
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, binning_panel_figure(slider.value))
-
-    slider.observe(redraw, names="value")
-    show_figure(out, fig)
-    return W.VBox([slider, out])
+    return slider_panel(slider, binning_panel_figure, figure=fig)
 
 
 # --------------------------------------------------------------------------- chapter 5
@@ -150,14 +143,7 @@ def step_size_panel(lr=0.1, curvature=4.0, x0=1.0, steps=20):
     slider = W.FloatSlider(value=lr, min=0.01 * hi, max=hi, step=0.01 * hi, readout_format=".3f",
                            description="step size η", continuous_update=False, style=_STYLE,
                            layout=W.Layout(width="60%"))
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, step_size_figure(slider.value, curvature, x0, steps))
-
-    slider.observe(redraw, names="value")
-    show_figure(out, fig)
-    return W.VBox([slider, out])
+    return slider_panel(slider, lambda eta: step_size_figure(eta, curvature, x0, steps), figure=fig)
 
 
 def _fresh_neuron():

@@ -32,3 +32,9 @@ def random_targets(loss, n, k, rng):
     if loss == "binary_cross_entropy":
         return rng.integers(0, 2, (n, k)).astype(float)
     return rng.normal(0, 1, (n, k))
+
+
+def image(out):
+    """The PNG (base64) an Output widget currently shows; fails if it shows none."""
+    assert out.outputs and "image/png" in out.outputs[-1]["data"]
+    return out.outputs[-1]["data"]["image/png"]

@@ -20,9 +20,7 @@ def close_figures():
     plt.close("all")
 
 
-def image(out):
-    assert out.outputs and "image/png" in out.outputs[-1]["data"]
-    return out.outputs[-1]["data"]["image/png"]
+from helpers import image  # noqa: E402
 
 
 # ------------------------------------------------------------------ plots

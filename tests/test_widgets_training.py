@@ -14,9 +14,7 @@ W = pytest.importorskip("ipywidgets")
 from dlcore import widgets_training as wt  # noqa: E402
 
 
-def image(out):
-    assert out.outputs and "image/png" in out.outputs[-1]["data"]
-    return out.outputs[-1]["data"]["image/png"]
+from helpers import image  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
