@@ -18,6 +18,7 @@ them when ``CI=true``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
