@@ -7,8 +7,17 @@ the ``Explorer`` object behind it, which notebooks and tests can drive directly:
 for comparison. Runs with the same seed start from the same standard-normal draws and
 see the examples in the same order, so a pinned run and a new one differ only in the
 settings that were changed.
+
+On the static site (``widgets_static.static_mode()``, set by the book build) ``explorer()``
+returns precomputed frames instead: the initial weights (N(0, σ) for three σ, Xavier, He)
+× the hidden activation (linear, tanh, ReLU), every other setting as requested, each frame
+with alternative text that states the run's loss and whether the variances shrink or grow
+through the layers. Its ``.explorer`` is the Explorer of the requested settings, already run.
 """
 from __future__ import annotations
+
+import base64
+import contextlib
 
 import ipywidgets as W
 import numpy as np
@@ -20,9 +29,9 @@ from .network import Network
 from .plots_explorer import ExplorerFigure, layer_values
 from .record import Recorder
 from .train import fit
-from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
-__all__ = ["Explorer", "explorer", "build_network", "DATASETS"]
+__all__ = ["Explorer", "explorer", "build_network", "DATASETS", "STATIC_SIGMAS", "STATIC_ACTIVATIONS"]
 
 DATASETS = ("power plant", "noisy sine", "xor blobs")
 INITS = ("normal", "xavier", "he", "zeros")
@@ -30,6 +39,24 @@ ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
 DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout=0.0,
                 activation="tanh", depth=3, width=16, epochs=200, patience=0, seed=0,
                 histograms="first iteration")
+
+
+_BLAS = []
+
+
+def one_blas_thread():
+    """A context in which numpy's BLAS uses one thread, if threadpoolctl is installed (it
+    comes with scikit-learn); otherwise it changes nothing. The explorer's matrices are
+    small (at most a few hundred × 100): threads cannot speed them up, and on a busy
+    2-core machine OpenBLAS's waiting threads made a 100 × 100 product take 40 ms instead
+    of 0.05 ms."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _BLAS.append(ThreadpoolController())
+        except ImportError:  # pragma: no cover - depends on the installation
+            _BLAS.append(None)
+    return contextlib.nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def _data(name, seed):
@@ -95,14 +122,15 @@ class Explorer:
                             activation=s["activation"], init=s["init"], sigma=s["sigma"],
                             dropout=s["dropout"], loss=loss, seed=s["seed"])
         rec = Recorder(epochs=[0])
-        h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
-                validation=None if Xv is None else (Xv, Tv),
-                patience=(s["patience"] or None) if Xv is not None else None, recorder=rec)
+        with one_blas_thread():
+            h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
+                    validation=None if Xv is None else (Xv, Tv),
+                    patience=(s["patience"] or None) if Xv is not None else None, recorder=rec)
         if s["histograms"] == "first iteration" and len(rec):
             snap = rec[0]
         else:  # one more (deterministic) iteration at the final parameters
             rec = Recorder(epochs=[0])
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), one_blas_thread():
                 trace = net._forward(X)
                 rec.capture(0, trace, net._backward(trace, net.check_T(T, X.shape[0]), "mean"))
             snap = rec[0]
@@ -119,7 +147,12 @@ class Explorer:
                 self.figure.close()
             self.figure = ExplorerFigure(names)
         pinned = self.pinned if self.pinned and self.pinned["names"] == names else None
-        return self.figure.update(self.current, pinned, title=self.status())
+        return self.figure.update(self.current, pinned, title=self.status(), epochs=self.settings["epochs"])
+
+    def png(self):
+        """Train, render and encode: the panel's figure as PNG bytes (the fast path)."""
+        self.draw()
+        return self.figure.png()
 
     def status(self):
         h = self.current["history"]
@@ -144,9 +177,85 @@ class Explorer:
         self.pinned = None
 
 
+def show_png(out, png, text):
+    """Replace what the Output ``out`` shows with the PNG bytes ``png`` (alt text ``text``)."""
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": text}},)
+
+
+STATIC_SIGMAS = (0.01, 0.1, 0.2)                 # vanishing, kept, exploding for 100-unit layers
+STATIC_ACTIVATIONS = ("linear", "tanh", "relu")
+
+
+def _weights_label(init, sigma):
+    return f"normal, σ = {sigma:g}" if init == "normal" else init
+
+
+def _trend(first, last):
+    ratio = last / first if first > 0 else np.inf
+    if not np.isfinite(ratio) or ratio > 10:
+        return "grows (explodes)"
+    return "shrinks (vanishes)" if ratio < 0.1 else "stays within a factor of 10"
+
+
+def run_alt(run):
+    """Alternative text for one explorer run: settings, final loss, variance trends."""
+    s, names = run["settings"], run["names"]
+    var = {q: [float(np.var(v)) for v in run["values"][q]] for q in ("z", "delta")}
+    hidden = len(names) - 1
+    if hidden < 2:
+        trend = "one hidden layer only"
+    else:
+        z, d = var["z"][:hidden], var["delta"][:hidden]
+        trend = (f"var(z) {_trend(z[0], z[-1])} from {z[0]:.2g} in {names[0]} to {z[-1]:.2g} in "
+                 f"{names[hidden - 1]}; going back, var(δ) {_trend(d[-1], d[0])} from {d[-1]:.2g} "
+                 f"in {names[hidden - 1]} to {d[0]:.2g} in {names[0]}")
+    h = run["history"]
+    loss = f"final loss {h.final_loss:.3g}" if np.isfinite(h.final_loss) else h.message
+    return (f"Training explorer, {s['dataset']} data, {s['depth']} hidden layers of {s['width']} "
+            f"{s['activation']} units, weights {_weights_label(s['init'], s['sigma'])}, "
+            f"{s['epochs']} epochs at learning rate {s['lr']:g}: {loss}. Histograms of z, a and δ "
+            f"({s['histograms']}): {trend}.")
+
+
+def static_explorer(ex):
+    """Precomputed frames of the explorer (see the module docstring) around ``ex.settings``."""
+    s = ex.settings
+    sigmas = sorted(set(STATIC_SIGMAS) | ({s["sigma"]} if s["init"] == "normal" else set()))
+    inits = [i for i in INITS if i in ("xavier", "he") or i == s["init"]]
+    choices = {_weights_label(i, sg): (i, sg) for i in inits for sg in (sigmas if i == "normal" else [s["sigma"]])}
+    acts = list(STATIC_ACTIVATIONS) + ([s["activation"]] if s["activation"] not in STATIC_ACTIVATIONS else [])
+    requested = _weights_label(s["init"], s["sigma"])
+    ex.draw()
+    ex.figure.render()          # freeze the layout so every frame has the same one
+    runs = {(requested, s["activation"]): ex.current}
+
+    def run(weights, activation):
+        if (weights, activation) not in runs:
+            init, sigma = choices[weights]
+            ex.settings = {**s, "init": init, "sigma": sigma, "activation": activation}
+            runs[weights, activation] = ex.run()
+        return runs[weights, activation]
+
+    def render(weights, activation):
+        ex.current = run(weights, activation)
+        ex.settings = dict(ex.current["settings"])
+        return ex.figure.update(ex.current, title=ex.status(), epochs=ex.settings["epochs"])
+
+    box = frames_panel(render, {"weights": list(choices), "activation": acts},
+                       value={"weights": requested, "activation": s["activation"]},
+                       labels={"weights": "initial weights"},
+                       alt=lambda weights, activation: run_alt(run(weights, activation)))
+    ex.current, ex.settings = run(requested, s["activation"]), dict(s)
+    box.explorer = ex
+    return box
+
+
 def explorer(**settings):
     """The training explorer panel (see the module docstring)."""
     ex = Explorer(**settings)
+    if static_mode():
+        return static_explorer(ex)
     s = ex.settings
     slider = dict(continuous_update=False, style={"description_width": "initial"},
                   layout=W.Layout(width="300px"))
@@ -175,7 +284,7 @@ def explorer(**settings):
     out = W.Output()
 
     def redraw(*_):
-        show_figure(out, ex.draw(), dpi=80)
+        show_png(out, ex.png(), ex.status())
 
     def on_change(change):
         name = next(k for k, w in controls.items() if w is change["owner"])

@@ -1,4 +1,8 @@
-"""The training explorer: settings, same-seed comparisons, figure content, bad input."""
+"""The training explorer: settings, same-seed comparisons, figure content, bad input, and
+the fast rendering path (cached static layer, glyph texts, PNG encoder)."""
+import base64
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -84,3 +88,76 @@ def test_panel_widgets_redraw_and_pin():
     assert box.explorer.pinned is not None
     box.controls["dropout"].value = 0.3
     assert box.explorer.settings["dropout"] == 0.3
+
+
+# ------------------------------------------------------------------ fast rendering (issue 3)
+def _pixels(png):
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_fast_png_matches_a_full_matplotlib_draw():
+    ex = Explorer(dataset="xor blobs", activation="linear", init="normal", sigma=0.2, depth=3,
+                  width=20, epochs=10, lr=0.01)
+    ex.pin()
+    fast = _pixels(ex.png())
+    buf = io.BytesIO()
+    ex.figure.fig.savefig(buf, format="png", dpi=80)
+    full = _pixels(buf.getvalue())
+    assert fast.shape == full.shape
+    differ = np.abs(fast - full).max(axis=2) > 64
+    assert differ.mean() < 0.02          # texts drawn from cached glyphs may sit a pixel off
+    assert (fast < 128).all(axis=2).mean() > 0.01   # and the figure is not blank
+
+
+def test_static_layer_is_reused_while_the_limits_stay():
+    ex = Explorer(epochs=30)
+    first = ex.png()
+    misses = ex.figure.region_misses
+    assert misses == 4                     # loss axes + three histogram columns, drawn once
+    second = ex.png()
+    assert second == first and ex.figure.region_misses == misses
+    ex.set(init="normal", sigma=0.5)       # histograms change scale: only their labels change
+    ex.figure.png()
+    ex.set(sigma=0.01)
+    ex.figure.png()
+    assert ex.figure.region_misses - misses <= 2   # at most new loss-axis decades
+
+
+def test_title_text_reaches_the_pixels():
+    ex = Explorer(epochs=10)
+    ex.draw()
+    a = ex.figure.png()
+    ex.figure.loss_ax.set_title("a different status line", fontsize=10)
+    assert ex.figure.png() != a
+
+
+def test_encode_png_round_trip_and_bad_input():
+    from dlcore.explorer_render import encode_png
+    rgba = np.random.default_rng(0).integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    from PIL import Image
+    back = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
+    np.testing.assert_array_equal(back, rgba)
+    with pytest.raises(ValueError):
+        encode_png(rgba[..., :3])
+
+
+@pytest.mark.parametrize("values, m", [([0.0], 1e-3), ([0.9], 1.0), ([1.0], 1.0), ([1.01], 2.0),
+                                       ([-2.5, 0.1], 3.0), ([4e-5], 1e-3), ([4e-3], 5e-3), ([7.0, np.nan], 10.0),
+                                       ([np.inf, 0.2], 0.2)])
+def test_nice_limit(values, m):
+    from dlcore.plots_explorer import nice_limit
+    assert nice_limit([np.array(values)]) == pytest.approx(m)
+
+
+def test_tick_labels():
+    from dlcore.plots_explorer import tick_label
+    assert [tick_label(v) for v in (0, -0.03, 300, 5000, 2e-5, -3e6)] == \
+        ["0", "−0.03", "300", "5000", "2e−5", "−3e6"]
+
+
+def test_panel_shows_the_fast_png_and_the_status():
+    box = explorer(epochs=20)
+    data = box.output.outputs[0]["data"]
+    assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
+    assert data["text/plain"] == box.explorer.status()
