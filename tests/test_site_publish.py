@@ -64,7 +64,7 @@ def test_downloadable_notebook_is_the_chapter_plus_a_setup_cell(built_site, stem
 
 def _venv_without_dlcore(path: Path) -> Path:
     """A fresh venv that sees this environment's packages but not dlcore (no network needed)."""
-    venv.create(path, with_pip=True)
+    venv.create(path, with_pip=False)   # pip too comes from this environment (ensurepip's is older)
     python = path / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           capture_output=True, text=True, check=True).stdout.strip()
