@@ -68,7 +68,7 @@ class GlyphText:
     def supports(text):
         s = text.get_text()
         return (isinstance(text, Text) and text.get_rotation() == 0 and "\n" not in s
-                and not text._usetex and s.count("$") < 2 and text.get_bbox_patch() is None)
+                and not text.get_usetex() and s.count("$") < 2 and text.get_bbox_patch() is None)
 
     def _font(self, prop):
         return (findfont(prop), prop.get_size_in_points(), prop.get_weight())

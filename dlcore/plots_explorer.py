@@ -5,12 +5,13 @@ and a grid of histograms of z, a and δ per layer (rows = layers), in the style 
 Kelleher et al.'s Figures 23-26. Each column shares its x axis so layers compare at a
 glance, and every histogram states the variance of what it shows.
 
-Speed (issue 3): the figure is laid out once and its axes limits only take "nice" values
-(whole decades for the loss, 1-2-3-5 steps for the histograms), so the pixels of the
-axes, ticks, labels, titles and legend can be cached per limit and reused
-(``explorer_render.RegionCache``); an update draws only the curves, the histogram
-outlines (one path per column and run), the variance labels and the title on top, and
-``png()`` encodes the result. ``update`` also leaves the figure complete for ``savefig``.
+Speed (issue 3): the figure is laid out once. The loss axis only takes whole decades,
+and each histogram column is drawn in units of its limit m (a 1-2-3-5 step, shown by the
+tick labels "−m", "0", "m"), so the pixels of the axes, ticks, labels, titles and legend
+are cached per limit and reused (``explorer_render.RegionCache``). An update draws only
+the curves, the histogram outlines (one path per column and run) and the texts that
+change (variances, tick values, title) on top, and ``png()`` encodes the result;
+``update`` also leaves the figure complete for ``savefig``.
 """
 from __future__ import annotations
 

@@ -97,6 +97,7 @@ class Explorer:
         self._validate(self.settings)
         self.pinned = None
         self.figure = None
+        self._figures = {}     # layer names -> ExplorerFigure: its layout and cached pixels
         self.current = None
 
     @staticmethod
@@ -143,9 +144,11 @@ class Explorer:
         self.current = self.run()
         names = self.current["names"]
         if self.figure is None or self.figure.layer_names != names:
-            if self.figure is not None:
-                self.figure.close()
-            self.figure = ExplorerFigure(names)
+            # one figure per depth, kept (at most four), so going back to a depth is fast
+            self.figure = self._figures.pop(tuple(names), None) or ExplorerFigure(names)
+            self._figures[tuple(names)] = self.figure
+            if len(self._figures) > 4:
+                self._figures.pop(next(iter(self._figures)))
         pinned = self.pinned if self.pinned and self.pinned["names"] == names else None
         return self.figure.update(self.current, pinned, title=self.status(), epochs=self.settings["epochs"])
 

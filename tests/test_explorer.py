@@ -161,3 +161,13 @@ def test_panel_shows_the_fast_png_and_the_status():
     data = box.output.outputs[0]["data"]
     assert base64.b64decode(data["image/png"]).startswith(b"\x89PNG")
     assert data["text/plain"] == box.explorer.status()
+
+
+def test_figures_are_kept_per_depth():
+    ex = Explorer(epochs=5, depth=2)
+    ex.png()
+    two = ex.figure
+    ex.set(depth=3)
+    assert ex.figure is not two and ex.figure.layer_names[-2] == "hidden 3"
+    ex.set(depth=2)
+    assert ex.figure is two                # its layout and cached static layer are reused
