@@ -125,7 +125,7 @@ class ExplorerFigure:
                 ax.axvline(0, color=color, ls=":", lw=1.2, visible=False),
                 ax.plot([], [], "*", color=color, ms=11, visible=False)[0],
                 ax.plot([], [], "X", color=color, ms=10, visible=False)[0])]
-        ax.legend(fontsize=8, ncols=2, loc="upper right", frameon=False)
+        self._legend((True, True), (True, True))
         self._dynamic(ax.title)
         L = len(self.layer_names)
         pad = plt_rc["xtick.major.size"] + plt_rc["xtick.major.pad"]
@@ -174,10 +174,13 @@ class ExplorerFigure:
         ys = np.concatenate(ys)
         ylim = _decades(ys) if ys.size else (0.1, 10.0)
         xlim = (0, max(int(epochs or 0), xmax))
+        shown = ((True, pinned is not None), (True, any(len(r["history"].val_loss) for r in runs)))
         old = self._keys or [None] * 4
-        keys = [(xlim, ylim)]
-        if keys[0] != old[0]:          # setting limits costs a few ms: only when they change
+        keys = [(xlim, ylim, shown)]
+        if keys[0] != old[0]:          # limits and legend cost a few ms: only when they change
             self.loss_ax.set(xlim=xlim, ylim=ylim)
+            if old[0] is None or shown != old[0][2]:
+                self._legend(*shown)
         self.loss_ax.set_title(title, fontsize=10)
         for c, (q, _) in enumerate(QUANTITIES):
             m = nice_limit([v for run in runs for v in run["values"][q]])
@@ -200,6 +203,12 @@ class ExplorerFigure:
             keys.append(None)       # the histogram axes' static layer never changes
         self._keys = keys
         return self.fig
+
+    def _legend(self, runs, splits):
+        """A legend for the runs (current, pinned) and splits (training, validation) shown."""
+        lines = [self._lines[run, split] for run in (0, 1) if runs[run]
+                 for i, split in enumerate(("train", "val")) if splits[i]]
+        self.loss_ax.legend(handles=lines, fontsize=8, ncols=2, loc="upper right", frameon=False)
 
     def _mark_events(self, run, h):
         vline, star, cross = self._markers[run]
