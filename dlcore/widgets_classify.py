@@ -7,9 +7,11 @@
 * ``digits_panel``: learning-rate slider and initialisation controls → loss and
   validation-accuracy curves of Kaplan's one-hidden-layer ReLU network on the digits.
 
-Each panel draws its default state on creation (``dlcore.widgets.show_figure``), so the
-executed notebook and the static site show it; sliders recompute on release, and runs
-are cached so returning to a setting is instant.
+Each panel draws its default state on creation (``dlcore.widgets.show_figure``); sliders
+recompute on release, and runs are cached so returning to a setting is instant. While the
+book is built (``widgets_static.static_mode()``) each panel instead precomputes its figure
+on a small grid of settings around the requested one, with controls linked to the frames in
+the browser, so the static site's panels move without a kernel.
 """
 from __future__ import annotations
 
@@ -20,11 +22,13 @@ import numpy as np
 
 from . import datasets
 from ._validate import as_float_array, as_rng, check_choice, check_int, check_real
+from .activations import softmax
 from .layers import Dense
 from .network import Network
 from .plots_classify import as_labels, softmax_bars, training_plot
 from .train import fit
 from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["AccuracyMonitor", "TrainingProgress", "classifier", "accuracy", "softmax_panel",
            "digits_run", "digits_figure", "digits_panel", "PANEL_INITS"]
@@ -118,6 +122,8 @@ def softmax_panel(logits=(1.5, -0.9, 0.6), temperature=1.0, labels=("l0", "l1", 
     check_real(temperature, "temperature", low=0.1, high=10.0)
     if len(labels) != 3:
         raise ValueError(f"labels must name the three logits, got {len(labels)}")
+    if static_mode():
+        return _softmax_frames([float(v) for v in z], float(temperature), tuple(labels))
     sliders = [W.FloatSlider(value=float(v), min=-6, max=6, step=0.1, description=lab,
                              continuous_update=False) for v, lab in zip(z, labels)]
     temp = W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.05,
@@ -185,6 +191,8 @@ def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0
     Xavier, which choose their own scale from the layer sizes.
     """
     digits_run(lr, init, sigma, epochs, batch_size, seed)   # validates, warms the cache
+    if static_mode():
+        return _digits_frames(float(lr), init, float(sigma), epochs, batch_size, seed)
     style = {"description_width": "initial"}
     lr_s = W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1, description="learning rate α",
                             readout_format=".3g", continuous_update=False, style=style)
@@ -203,3 +211,39 @@ def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0
         control.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([lr_s, init_d, sigma_s]), out])
+
+
+# ------------------------------------------------------------ static (precomputed) forms
+def _softmax_frames(z, temperature, labels):
+    """The first logit (equal to each of the others, as requested, above them all) × five
+    temperatures from 0.1 to 10; the other two logits stay as requested."""
+    firsts = sorted({z[0], z[1], z[2], round(max(z) + 1.5, 6)})
+
+    def alt(first, temperature):
+        p = softmax(np.array([first, z[1], z[2]]) / temperature)
+        return (f"Softmax bars for logits ({first:g}, {z[1]:g}, {z[2]:g}) at temperature "
+                f"{temperature:g}: probabilities " + ", ".join(f"{q:.3f}" for q in p))
+    return frames_panel(lambda first, temperature: softmax_bars([first, z[1], z[2]], temperature,
+                                                                labels=labels),
+                        {"first": firsts, "temperature": sorted({0.1, 0.5, 1.0, 2.0, 10.0} | {temperature})},
+                        value={"first": z[0], "temperature": temperature},
+                        labels={"first": labels[0], "temperature": "temperature T"}, alt=alt)
+
+
+def _digits_frames(lr, init, sigma, epochs, batch_size, seed):
+    """Learning rates 0.05, 0.5 and 2 × He, Xavier and N(0, σ = 1) (or the requested σ)."""
+    inits = {"he": ("he", sigma), "xavier": ("xavier", sigma),
+             **{f"normal, σ = {s:g}": ("normal", s) for s in sorted({1.0} | ({sigma} if init == "normal"
+                                                                              else set()))}}
+    start = next(k for k, (i, s) in inits.items() if i == init and (i != "normal" or s == sigma))
+
+    def alt(lr, init):
+        h, acc = digits_run(lr, *inits[init], epochs, batch_size, seed)
+        end = f"validation accuracy {acc[-1]:.1%}" if acc else "no epoch completed"
+        return (f"Training and validation loss and validation accuracy of the 64-100-10 ReLU "
+                f"network on the digits, learning rate {lr:g}, {init} initialisation: "
+                f"{h.status.replace('_', ' ')} after {h.epochs} epochs, {end}")
+    return frames_panel(lambda lr, init: digits_figure(lr, *inits[init], epochs, batch_size, seed),
+                        {"lr": sorted({0.05, 0.5, 2.0} | {lr}), "init": list(inits)},
+                        value={"lr": lr, "init": start},
+                        labels={"lr": "learning rate α", "init": "initialisation"}, alt=alt)

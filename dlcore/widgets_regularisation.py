@@ -13,8 +13,10 @@
   lecture's notation, where ρ is the probability of keeping it. Each rate is trained once
   and cached, so revisiting a setting is instant.
 
-Both panels draw their default setting when they are created (``show_figure``), so an
-executed notebook and the static site show it.
+Both panels draw their default setting when they are created (``show_figure``). While the
+book is built (``widgets_static.static_mode()``) they instead precompute a frame for each of
+a handful of patiences and for every rate the live slider offers, with the slider linked to
+the frames in the browser, so they move on the static site without a kernel.
 
 The layer widths (40 and 30) keep every matrix product below about 5·10⁵ multiply-adds,
 where OpenBLAS stays single-threaded: on a busy two-core machine its threaded products were
@@ -37,6 +39,7 @@ from .network import Network
 from .plots import LINE_COLORS
 from .train import fit
 from .widgets import slider_panel
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["algorithm1", "sine_task", "sine_network", "sine_run", "early_stopping_figure",
            "early_stopping_panel", "digits_task", "digits_network", "dropout_run",
@@ -188,6 +191,17 @@ def early_stopping_panel(patience=100, epochs=SINE_FIT["epochs"]):
     """A patience slider over ``early_stopping_figure``; redraws from the cached run."""
     patience = check_int(patience, "patience", minimum=1)
     sine_run(epochs)  # validates ``epochs`` and trains once, before any widget exists
+    if static_mode():
+        def alt(patience):
+            val = sine_run(epochs)["history"].val_loss
+            stop, best = algorithm1(val, patience)
+            status = f"stops at epoch {stop}" if stop is not None else "never runs out of patience"
+            return (f"Training and validation loss of the 1-40-40-1 tanh network on 12 noisy samples "
+                    f"of sin(3x): early stopping with patience {patience} {status} and restores "
+                    f"epoch {best} (validation loss {val[best]:.4f}); right, the restored fit")
+        return frames_panel(lambda patience: early_stopping_figure(patience, epochs),
+                            {"patience": sorted({10, 25, 50, 100, 150, 250, 400} | {patience})},
+                            value={"patience": patience}, labels={"patience": "patience p"}, alt=alt)
     slider = W.IntSlider(value=patience, min=1, max=400, step=1, description="patience p",
                          continuous_update=False, style={"description_width": "initial"},
                          layout=W.Layout(width="420px"))
@@ -270,6 +284,17 @@ def dropout_panel(rate=0.2, epochs=DIGITS_FIT["epochs"]):
     """A dropout-rate slider over ``dropout_figure``; each rate trains once, then is cached."""
     rate = check_real(rate, "rate", low=0.0, high=0.7)
     epochs = check_int(epochs, "epochs", minimum=1)
+    if static_mode():
+        def alt(rate):
+            h, acc = dropout_run(rate, epochs)
+            return (f"Training and validation cross-entropy of the 64-30-10 digits network with "
+                    f"dropout rate {rate:g} (keep probability {1 - rate:g}) against no dropout: "
+                    f"after {len(h.loss) - 1} epochs training loss {h.loss[-1]:.3f}, validation "
+                    f"loss {h.val_loss[-1]:.3f}, validation accuracy {acc:.1%}")
+        return frames_panel(lambda rate: dropout_figure(rate, epochs),
+                            {"rate": sorted(set(RATES) | {round(rate, 2)})},
+                            value={"rate": round(rate, 2)},
+                            labels={"rate": "dropout rate (drop probability 1 − ρ)"}, alt=alt)
     slider = W.FloatSlider(value=rate, min=0.0, max=0.7, step=0.1, readout_format=".1f",
                            description="dropout rate (drop probability 1 − ρ)",
                            continuous_update=False, style={"description_width": "initial"},

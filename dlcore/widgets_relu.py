@@ -6,8 +6,10 @@
 * ``relu_panel``: learning-rate slider, activation dropdown (ReLU, leaky ReLU with an α slider,
   PReLU) → SSE curve beside the lecture's ReLU run, and how many neurons ended up dead.
 
-Each panel draws its default state on creation (``dlcore.widgets.show_figure``), so the
-executed notebook and the static site show it; sliders recompute on release.
+Each panel draws its default state on creation (``dlcore.widgets.show_figure``); sliders
+recompute on release. While the book is built (``widgets_static.static_mode()``) each panel
+instead precomputes its figure on a small grid of settings around the requested one, with
+controls linked to the frames in the browser, so the static site's panels move without a kernel.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from .plots import network_diagram, neuron_numbers
 from .plots_relu import relu_training_figure, unit_activity
 from .train import fit
 from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["DELTA_ACTIVATIONS", "RELU_ACTIVATIONS", "scalar_delta", "delta_figure", "delta_panel",
            "relu_network", "relu_figure", "relu_panel"]
@@ -127,6 +130,8 @@ def delta_figure(example=1, neuron=7, activation="logistic", h=1e-6):
 def delta_panel(example=1, neuron=7, activation="logistic"):
     """Dropdowns for the example, the neuron and the activation → ``delta_figure``."""
     plt.close(delta_figure(example, neuron, activation)[0])   # validates the arguments
+    if static_mode():
+        return _delta_frames(example, neuron, activation)
     ex = W.Dropdown(options=[(f"d{j + 1}", j) for j in range(4)], value=example,
                     description="example")
     nr = W.Dropdown(options=list(range(3, 9)), value=neuron, description="neuron")
@@ -188,6 +193,8 @@ def relu_figure(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
 def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
     """Learning-rate slider, activation dropdown and leaky slope α → ``relu_figure``."""
     plt.close(relu_figure(lr, activation, alpha, epochs, tol)[0])  # validates, warms the cache
+    if static_mode():
+        return _relu_frames(float(lr), activation, float(alpha), epochs, tol)
     lr_slider = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05,
                                  description="learning rate", readout_format=".3g",
                                  continuous_update=False, style={"description_width": "initial"})
@@ -206,3 +213,38 @@ def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
         w.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([lr_slider, act, alpha_slider]), out])
+
+
+# ------------------------------------------------------------------ static (precomputed) forms
+def _delta_frames(example, neuron, activation):
+    """Every neuron × {logistic, ReLU, the requested activation} for the requested example."""
+    def alt(neuron, activation):
+        delta = scalar_delta(_kelleher_net(activation), _DATA.X[example], _DATA.T[example])[0][neuron]
+        return (f"Kelleher's network with {activation} units, example d{example + 1}: δ of neuron "
+                f"{neuron} is {delta:+.6f} by the scalar loop, the matrix form and a finite "
+                f"difference alike")
+    acts = sorted({"logistic", "relu", activation}, key=DELTA_ACTIVATIONS.index)
+    return frames_panel(lambda neuron, activation: delta_figure(example, neuron, activation)[0],
+                        {"neuron": list(range(3, 9)), "activation": acts},
+                        value={"neuron": neuron, "activation": activation}, alt=alt)
+
+
+def _relu_frames(lr, activation, alpha, epochs, tol):
+    """Learning rates around the lecture's 0.2 × ReLU, leaky ReLU at two or three leaks, PReLU."""
+    leaks = sorted({0.01, 0.3} | ({alpha} if activation == "leaky_relu" else set()))
+    choices = {"ReLU": ("relu", alpha),
+               **{f"leaky ReLU, α = {a:g}": ("leaky_relu", a) for a in leaks}, "PReLU": ("prelu", alpha)}
+    start = next(k for k, (act, a) in choices.items() if act == activation
+                 and (a == alpha or act != "leaky_relu"))
+
+    def alt(lr, units):
+        act, a = choices[units]
+        key_alpha = round(a, 6) if act == "leaky_relu" else 0.01
+        net, h = _relu_run(act, key_alpha, round(lr, 6), epochs, tol)
+        dead = sum(int(np.sum(c == 0)) for c in unit_activity(net, _DATA.X))
+        return (f"SSE per epoch of Kelleher's network ({units}) at learning rate {lr:g}: "
+                f"{h.message}; {dead} neuron(s) switched off on every example after training")
+    return frames_panel(lambda lr, units: relu_figure(lr, *choices[units], epochs, tol)[0],
+                        {"lr": sorted({0.2, 0.3, 0.45, 0.5} | {lr}), "units": list(choices)},
+                        value={"lr": lr, "units": start},
+                        labels={"lr": "learning rate", "units": "activation"}, alt=alt)

@@ -1,8 +1,10 @@
 """Interactive panels for chapters 14-16: filters on images, gradients through time.
 
-Like ``dlcore.widgets``, every panel draws its default state when it is created (so an
-executed notebook and the static site show that figure), recomputes when a control is
-released (``continuous_update=False``) and caches what it computed.
+Like ``dlcore.widgets``, every panel draws its default state when it is created, recomputes
+when a control is released (``continuous_update=False``) and caches what it computed. While
+the book is built (``widgets_static.static_mode()``) each panel instead precomputes its
+figure on a small grid of settings around the requested one, with controls linked to the
+frames in the browser, so the static site's panels move without a kernel.
 
 * ``conv_panel``           a filter sliding over an image: kernel, stride, padding, window
 * ``rnn_gradient_panel``   ‖∂E/∂h_t‖ per step of a simple RNN as the recurrent weights' scale changes
@@ -13,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as W
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ._validate import check_choice, check_int, check_real
@@ -23,6 +26,7 @@ from .network import Network
 from .plots_sequences import gradient_norm_plot, receptive_field_figure
 from .recurrent import SimpleRNN, gradient_norms, long_range_task, orthogonal
 from .widgets import show_figure
+from .widgets_static import frames_panel, static_mode
 
 __all__ = ["KERNELS", "conv_panel", "conv_figure", "rnn_norms", "rnn_gradient_figure",
            "rnn_gradient_panel", "long_range_norms", "lstm_gradient_figure", "lstm_gradient_panel"]
@@ -70,7 +74,9 @@ def conv_panel(image=IMAGES[0], kernel=next(iter(KERNELS)), stride=1, padding=0)
     The window slider moves the receptive field over the input in reading order; the
     orange outlines show which input pixels produce which output value.
     """
-    conv_figure(image, kernel, stride, padding)      # validates the arguments
+    plt.close(conv_figure(image, kernel, stride, padding)[0])      # validates the arguments
+    if static_mode():
+        return _conv_frames(image, kernel, stride, padding)
     img = W.Dropdown(options=IMAGES, value=image, description="image")
     ker = W.Dropdown(options=list(KERNELS), value=kernel, description="filter", style=_STYLE,
                      layout=W.Layout(width="340px"))
@@ -136,7 +142,9 @@ def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
 def rnn_gradient_panel(scale=1.0, activation="tanh", length=30):
     """Slider for the recurrent weights' scale ρ (the spectral radius of W_hh), a dropdown
     for the activation and a slider for the sequence length → ‖∂E/∂h_t‖ per step."""
-    rnn_gradient_figure(scale, activation, length)
+    plt.close(rnn_gradient_figure(scale, activation, length)[0])   # validates the arguments
+    if static_mode():
+        return _rnn_frames(float(scale), activation, length)
     rho = W.FloatSlider(value=scale, min=0.25, max=2.0, step=0.05, continuous_update=False,
                         description="recurrent scale ρ", style=_STYLE, readout_format=".2f")
     act = W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
@@ -201,7 +209,9 @@ def lstm_gradient_figure(length=40, forget_bias=2.0):
 def lstm_gradient_panel(length=40, forget_bias=2.0):
     """Sliders for the sequence length and the LSTM's initial forget-gate bias → gradient
     norms per step of a simple RNN and an LSTM on ``long_range_task``."""
-    lstm_gradient_figure(length, forget_bias)
+    plt.close(lstm_gradient_figure(length, forget_bias)[0])       # validates the arguments
+    if static_mode():
+        return _lstm_frames(length, float(forget_bias))
     T = W.IntSlider(value=length, min=5, max=80, step=5, description="length T",
                     continuous_update=False)
     fb = W.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.5, continuous_update=False,
@@ -215,3 +225,60 @@ def lstm_gradient_panel(length=40, forget_bias=2.0):
     fb.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([T, fb]), out])
+
+
+# ---------------------------------------------------------------- static (precomputed) forms
+WINDOWS = ("first", "second", "last")   # output pixels every stride and padding has
+
+
+def _conv_frames(image, kernel, stride, padding):
+    """Stride 1-2 × padding 0-1 × the first, second and last window, for the requested filter
+    and the vertical-edge one (the window's index depends on the map's size)."""
+    kernels = {kernel, "vertical edge (dark | light)"}
+    kernels = sorted(kernels if len(kernels) > 1 else kernels | {next(iter(KERNELS))}, key=list(KERNELS).index)
+
+    def where(kernel, stride, padding, window):
+        h, w = (np.array(_image(image).shape) + 2 * padding - 3) // stride + 1
+        return {"first": 0, "second": min(1, h * w - 1), "last": h * w - 1}[window], (h, w)
+
+    def render(kernel, stride, padding, window):
+        return conv_figure(image, kernel, stride, padding, where(kernel, stride, padding, window)[0])[0]
+
+    def alt(kernel, stride, padding, window):
+        k, (h, w) = where(kernel, stride, padding, window)
+        i, j = divmod(int(k), int(w))
+        return (f"The filter '{kernel}' on {image} with stride {stride} and padding {padding}: a "
+                f"{h}×{w} feature map; the {window} window, output pixel ({i}, {j}), and the input "
+                f"pixels it sees")
+    return frames_panel(render, {"kernel": kernels, "stride": sorted({1, 2, stride}),
+                                 "padding": sorted({0, 1, padding}), "window": list(WINDOWS)},
+                        value={"kernel": kernel, "stride": stride, "padding": padding},
+                        labels={"kernel": "filter"}, alt=alt)
+
+
+def _rnn_frames(scale, activation, length):
+    """Recurrent scales 0.5-1.5 × tanh, linear and ReLU units (and the requested ones)."""
+    acts = sorted({"tanh", "linear", "relu", activation}, key=["tanh", "linear", "relu", "logistic"].index)
+
+    def alt(scale, activation):
+        n = rnn_norms(scale, activation, length)
+        return (f"Gradient norm per step of a {activation} RNN with recurrent scale ρ = {scale:g} over "
+                f"{length} steps, beside ρ^(T−t): ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {n[0] / n[-1]:.2e}")
+    return frames_panel(lambda scale, activation: rnn_gradient_figure(scale, activation, length)[0],
+                        {"scale": sorted({0.5, 0.9, 1.0, 1.2, 1.5} | {scale}), "activation": acts},
+                        value={"scale": scale, "activation": activation},
+                        labels={"scale": "recurrent scale ρ"}, alt=alt)
+
+
+def _lstm_frames(length, forget_bias):
+    """Lengths 10-80 × forget-gate biases −1 to 4 (and the requested ones)."""
+    def alt(length, forget_bias):
+        rnn_h, lstm_h = long_range_norms("rnn", length)[0], long_range_norms("lstm", length, forget_bias)[0]
+        return (f"Gradient norms per step of a simple RNN and an LSTM with forget-gate bias "
+                f"{forget_bias:g} over {length} steps: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ is {rnn_h[0]:.1e} for "
+                f"the RNN and {lstm_h[0]:.1e} for the LSTM")
+    return frames_panel(lambda length, forget_bias: lstm_gradient_figure(length, forget_bias)[0],
+                        {"length": sorted({10, 40, 80, length}),
+                         "forget_bias": sorted({-1.0, 0.0, 2.0, 4.0} | {forget_bias})},
+                        value={"length": length, "forget_bias": forget_bias},
+                        labels={"length": "length T", "forget_bias": "forget-gate bias"}, alt=alt)

@@ -265,3 +265,32 @@ def test_precomputed_slider_changes_the_figure_without_a_kernel(browser, built_s
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_precomputed_dropout_slider_moves_on_the_static_site(browser, built_site, server):
+    """Chapter 12's dropout panel on the static site: one step right on the dropout-rate
+    slider (no kernel) swaps that panel's frame for the rate-0.3 one and leaves the early-
+    stopping panel above it alone."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})   # closes its own context
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    visible_frames = """() => [...document.querySelectorAll('.jupyter-widgets img')]
+                              .filter(i => i.offsetParent !== null).map(i => [i.alt, i.src])"""
+    try:
+        page.goto(f"{server}/book/12_regularisation.html", wait_until="networkidle")
+        slider = page.locator(".widget-slider", has_text="dropout rate")
+        slider.locator(".noUi-handle").first.wait_for(state="visible", timeout=30_000)
+        before = page.evaluate(visible_frames)
+        dropout = [alt for alt, _ in before if "dropout rate" in alt]
+        assert len(dropout) == 1 and "dropout rate 0.2 " in dropout[0], before
+        slider.locator(".noUi-handle").first.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(300)
+        after = page.evaluate(visible_frames)
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        assert len(after) == len(before) and len(changed) == 1, "expected exactly one frame to change"
+        (old, new), = changed
+        assert "dropout rate 0.3 " in new[0] and new[1] != old[1], new[0]
+        assert not errors, errors
+    finally:
+        page.close()
