@@ -63,6 +63,7 @@ class GlyphText:
         self._glyphs = {}     # (font key, char) -> (mask (h, w) uint8, dx, dy, advance)
         self._lp = {}         # font key -> (ascent, descent) of "lp", as matplotlib uses
         self._strings = OrderedDict()   # (font key, string) -> _string(...), most recent last
+        self._files = {}      # font properties -> font file
 
     @staticmethod
     def supports(text):
@@ -71,7 +72,12 @@ class GlyphText:
                 and not text.get_usetex() and s.count("$") < 2 and text.get_bbox_patch() is None)
 
     def _font(self, prop):
-        return (findfont(prop), prop.get_size_in_points(), prop.get_weight())
+        """(font file, size, weight): what a glyph's bitmap depends on. ``findfont`` hashes
+        every property, so its answer is kept per set of the properties that matter here."""
+        props = (tuple(prop.get_family()), prop.get_style(), prop.get_weight(), prop.get_stretch())
+        if props not in self._files:
+            self._files[props] = findfont(prop)
+        return (self._files[props], prop.get_size_in_points(), prop.get_weight())
 
     def _glyph(self, prop, key, ch):
         if (key, ch) not in self._glyphs:
