@@ -195,6 +195,8 @@ def _weights_label(init, sigma):
 
 
 def _trend(first, last):
+    if first == 0 and last == 0:
+        return "stays at 0"
     ratio = last / first if first > 0 else np.inf
     if not np.isfinite(ratio) or ratio > 10:
         return "grows (explodes)"

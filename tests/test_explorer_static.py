@@ -90,6 +90,8 @@ def test_alt_text_says_whether_variances_vanish_or_explode():
     assert "var(z) stays within a factor of 10" in kept
     assert "var(z) grows (explodes)" in large and "var(δ) grows (explodes)" in large
     assert "weights normal, σ = 0.3" in large and "xor blobs data, 3 hidden layers of 100 linear" in large
+    zeros = run_alt(Explorer(**{**base, "init": "zeros"}).run())
+    assert "weights zeros" in zeros and "var(z) stays at 0" in zeros
 
 
 def test_bad_settings_raise_before_any_frame(monkeypatch):
