@@ -229,3 +229,14 @@ def test_search_finds_the_chapters(browser, built_site, server):
         assert any("08_backprop_matrix_form" in h for h in hits), hits
     finally:
         context.close()
+
+
+def test_chapters_and_figures_carry_the_chapter_numbers(built_site):
+    """Numbered parts in _toc.yml: chapter NN's title reads "NN. ..." and its figures "Fig. NN.k"."""
+    for stem in ("01_neurons_and_activations", "07_backprop_by_hand", "16_lstm"):
+        n = int(stem[:2])
+        page = _page(built_site, stem)
+        h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
+        assert re.search(rf'<span class="section-number">{n}\. </span>', h1), h1[:200]
+        numbers = re.findall(r'<span class="caption-number">Fig\. ([\d.]+) </span>', page)
+        assert numbers and numbers[0] == f"{n}.1", numbers
