@@ -4,18 +4,30 @@ Synthetic MNIST-shaped data (random pixels in [0, 1], random labels, from a seed
 of plain mini-batch SGD (no momentum, no regularisation, mean-reduced cross-entropy, the
 same learning rate), timed for
 
-* ``dlcore fit``     ``dl.fit(net, X, T, lr, epochs=1, batch_size=b, reduction="mean")``; this
-                     includes the two full-data loss evaluations ``fit`` makes for
-                     ``history.loss`` (before and after the epoch);
-* ``dlcore steps``   the same per-batch work ``fit`` does inside the epoch (forward, backward,
-                     SGD step), without those two loss evaluations, to show what they cost;
+* ``fit``           ``dl.fit(net, X, T, lr, epochs=1, batch_size=b, reduction="mean",
+                     epoch_loss="running")``: ``history.loss`` is the mean of the batch losses
+                     seen during the epoch, as scikit-learn's ``loss_curve_`` and the usual
+                     PyTorch loop report it (the mini-batch fast path, fastpath_minibatch.py);
+* ``fit full``       the same with the default ``epoch_loss="full"``: two extra forward
+                     passes over the whole set (the loss before and after the epoch);
+* ``generic``        ``fit(..., epoch_loss="running")`` with ``dlcore.fastpath.ENABLED = False``:
+                     fit's generic per-batch loop (``Network._forward``/``_backward``,
+                     ``SGD.step``), what ``fit`` did before the mini-batch fast path;
 * ``torch``          PyTorch on the CPU with 2 threads: nn.Linear + ReLU + nn.Linear,
                      CrossEntropyLoss, optim.SGD, the same batch order as dlcore;
 * ``sklearn``        scikit-learn's MLPClassifier (solver="sgd", momentum=0, alpha=0, constant
                      learning rate), one epoch via ``partial_fit``;
 * ``floor``          the matrix products alone, per batch: two in the forward pass
                      (X W1ᵀ, A1 W2ᵀ) and three in the backward pass (δ2ᵀ A1, δ2 W2, δ1ᵀ X),
-                     into preallocated buffers.
+                     into buffers allocated before the clock starts, on batches gathered
+                     before it starts (so the floor leaves out the gather every peer does).
+
+Every peer does the same work per step: forward with biases, ReLU, softmax cross-entropy
+(the loss itself too: torch needs it for autograd, scikit-learn and ``fit`` record it),
+δ for the hidden layer but not for the input, ∂E/∂W and ∂E/∂b, one SGD update; each
+starts from data already in the dtype it trains in, and each validates nothing more than
+its own API does. ``--breakdown`` times each numpy call of one fast-path step at batch 64
+(grouped: matrix products, batch gather, elementwise, updates) against the floor's products.
 
 Every number is the median over ``--repeats`` runs (after one warm-up), with the
 implementations interleaved run by run so that a change in machine load hits all of them.
@@ -23,7 +35,7 @@ Nothing here is asserted; the goals of issue 5 at batch 64 are dlcore within 1.2
 floor, at least 2.5x faster than PyTorch and 1.3x faster than scikit-learn.
 
     .venv/bin/python benchmarks/mlp_throughput.py [--n 6000] [--repeats 5] [--batch-sizes 10 64 256]
-        [--blas-threads 1]
+        [--blas-threads 1] [--breakdown]
 """
 from __future__ import annotations
 
@@ -37,10 +49,12 @@ import warnings
 import numpy as np
 
 import dlcore as dl
-from dlcore.optim import SGD
+from dlcore import fastpath
+from dlcore.fastpath_minibatch import MiniBatchPlan
 
 N_IN, N_HIDDEN, N_OUT = 784, 100, 10
 LR = 0.1
+clock = time.perf_counter   # --clock cpu: time.process_time (CPU seconds of this process)
 
 
 def make_data(n, seed=0):
@@ -58,49 +72,46 @@ def make_net(dtype, seed=0):
 
 
 # ----------------------------------------------------------------------------- runners
-def run_dlcore_fit(X, T, b, dtype, seed):
+def run_dlcore_fit(X, T, b, dtype, seed, epoch_loss="running"):
     net = make_net(dtype, seed)
     Xd, Td = X.astype(dtype), T.astype(dtype)
-    t0 = time.perf_counter()
-    dl.fit(net, Xd, Td, lr=LR, epochs=1, batch_size=b, reduction="mean", rng=seed)
-    return time.perf_counter() - t0
+    t0 = clock()
+    dl.fit(net, Xd, Td, lr=LR, epochs=1, batch_size=b, reduction="mean", rng=seed,
+           epoch_loss=epoch_loss)
+    return clock() - t0
 
 
-def run_dlcore_steps(X, T, b, dtype, seed):
-    net = make_net(dtype, seed)
-    Xd, Td = X.astype(dtype), T.astype(dtype)
-    opt = SGD(LR)
-    order = np.random.default_rng(seed).permutation(len(X))   # fit's first permutation
-    t0 = time.perf_counter()
-    for start in range(0, len(X), b):
-        idx = order[start:start + b]
-        trace = net._forward(Xd[idx], True, None)
-        opt.step(net, net._backward(trace, Td[idx], "mean"))
-    return time.perf_counter() - t0
+def run_dlcore_fit_full(X, T, b, dtype, seed):
+    return run_dlcore_fit(X, T, b, dtype, seed, epoch_loss="full")
+
+
+def run_dlcore_generic(X, T, b, dtype, seed):
+    fastpath.ENABLED = False
+    try:
+        return run_dlcore_fit(X, T, b, dtype, seed)
+    finally:
+        fastpath.ENABLED = True
 
 
 def run_floor(X, T, b, dtype, seed):
     rng = np.random.default_rng(seed)
     W1 = rng.normal(0, 0.05, (N_HIDDEN, N_IN)).astype(dtype)
     W2 = rng.normal(0, 0.1, (N_OUT, N_HIDDEN)).astype(dtype)
+    dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
     order = np.random.default_rng(seed).permutation(len(X))
     batches = [X[order[s:s + b]].astype(dtype) for s in range(0, len(X), b)]
     deltas2 = [np.full((len(xb), N_OUT), 0.01, dtype) for xb in batches]
-    bufs = {}
-    t0 = time.perf_counter()
+    bufs = {m: (np.empty((m, N_HIDDEN), dtype), np.empty((m, N_OUT), dtype),
+                np.empty((m, N_HIDDEN), dtype)) for m in {len(xb) for xb in batches}}
+    t0 = clock()
     for xb, d2 in zip(batches, deltas2):
-        m = len(xb)
-        if m not in bufs:
-            bufs[m] = (np.empty((m, N_HIDDEN), dtype), np.empty((m, N_OUT), dtype),
-                       np.empty((m, N_HIDDEN), dtype))
-        z1, z2, d1 = bufs[m]
-        dW1, dW2 = np.empty_like(W1), np.empty_like(W2)
+        z1, z2, d1 = bufs[len(xb)]
         np.matmul(xb, W1.T, out=z1)            # forward 1
         np.matmul(z1, W2.T, out=z2)            # forward 2
         np.matmul(d2.T, z1, out=dW2)           # backward 1: dE/dW2
         np.matmul(d2, W2, out=d1)              # backward 2: delta pushed to the hidden layer
         np.matmul(d1.T, xb, out=dW1)           # backward 3: dE/dW1
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
 def make_torch_runner(threads):
@@ -118,14 +129,14 @@ def make_torch_runner(threads):
         Xt = torch.from_numpy(X.astype(dtype))
         yt = torch.from_numpy(T.argmax(axis=1))
         order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X)))
-        t0 = time.perf_counter()
+        t0 = clock()
         for start in range(0, len(X), b):
             idx = order[start:start + b]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(Xt[idx]), yt[idx])
             loss.backward()
             opt.step()
-        return time.perf_counter() - t0
+        return clock() - t0
 
     return run, torch
 
@@ -141,9 +152,9 @@ def run_sklearn(X, T, b, dtype, seed):
     Xs, ys = X.astype(dtype), T.argmax(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        t0 = time.perf_counter()
+        t0 = clock()
         clf.partial_fit(Xs, ys, classes=np.arange(N_OUT))     # exactly one epoch
-        return time.perf_counter() - t0
+        return clock() - t0
 
 
 # --------------------------------------------------------------------------- checking
@@ -190,6 +201,48 @@ def environment(torch):
     return "\n".join(lines)
 
 
+# -------------------------------------------------------------------------- breakdown
+def breakdown(X, T, b, dtype, repeats=400):
+    """Median µs of each numpy call of one fast-path step with b rows, timed in sequence
+    (so each call meets the caches the step leaves it), summed by group: the five matrix
+    products (what the floor times), the two batch gathers, the other elementwise and
+    reduction calls, the running loss, and the parameter updates. "rest" is what the
+    whole step (median over repeats, as ``fit`` runs it) takes beyond the sum of the
+    medians of its calls: the replay loop, slicing, and cache misses the timed calls
+    did not meet. Medians of wall time (perf_counter) are little affected by load."""
+    clock = time.perf_counter
+    net = make_net(dtype)
+    plan = MiniBatchPlan(net, X.astype(dtype), T.astype(dtype), b, "mean", LR, running=True)
+    (forward, backward), loss = plan._plan(b)
+    n_update = 2 * len(net.layers)
+    order = np.random.default_rng(0).permutation(len(X))
+    gathers = [(np.take, (plan.X, order[:b], 0, plan.Xb, "clip")),
+               (np.take, (plan.T, order[:b], 0, plan.Tb, "clip"))]
+    calls = ([("gather", c) for c in gathers] + [(None, c) for c in forward]
+             + [("running loss", (loss, ()))] + [(None, c) for c in backward[:-n_update]]
+             + [("update", c) for c in backward[-n_update:]])
+    groups = [g or ("matrix products" if c[0] is np.matmul else "elementwise") for g, c in calls]
+    times, steps = np.empty((repeats, len(calls))), np.empty(repeats)
+    with np.errstate(all="ignore"):
+        for r in range(repeats):
+            for i, (_, (f, args)) in enumerate(calls):   # each call timed
+                t0 = clock()
+                f(*args)
+                times[r, i] = clock() - t0
+            t0 = clock()
+            plan.epoch(order[:b])                        # the whole step, as fit runs it
+            steps[r] = clock() - t0
+    step, per_call = 1e6 * float(np.median(steps)), 1e6 * np.median(times, axis=0)
+    print(f"\none fast-path step, batch {b}, {np.dtype(dtype).name}: {len(calls) - 1} numpy calls "
+          f"+ the running loss, median {step:.0f} µs per step, load {os.getloadavg()[0]:.2f}")
+    total = 0.0
+    for name in ("matrix products", "gather", "elementwise", "running loss", "update"):
+        t = float(sum(p for p, g in zip(per_call, groups) if g == name))
+        total += t
+        print(f"  {name:>16}: {t:7.1f} µs  ({t / step:5.1%})  {groups.count(name)} call(s)")
+    print(f"  {'rest':>16}: {step - total:7.1f} µs  ({(step - total) / step:5.1%})")
+
+
 # ------------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -200,13 +253,26 @@ def main():
     ap.add_argument("--blas-threads", type=int, default=None,
                     help="limit numpy's BLAS threads (needs threadpoolctl); default: leave as is")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: CPU time of this process instead of wall time; with "
+                         "--blas-threads 1 --torch-threads 1 it hardly depends on machine load")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="only time each call of one fast-path step at batch 64 (see breakdown())")
     args = ap.parse_args()
 
-    if args.blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(limits=args.blas_threads, user_api="blas")
+    global clock
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     X, y, T = make_data(args.n, args.seed)
-    runners = {"floor": run_floor, "dlcore fit": run_dlcore_fit, "dlcore steps": run_dlcore_steps}
+    if args.breakdown:
+        if args.blas_threads is not None:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(limits=args.blas_threads, user_api="blas")
+        print(environment(None))
+        for dtype in (np.float32, np.float64):
+            breakdown(X, T, 64, dtype)
+        return
+    runners = {"floor": run_floor, "fit": run_dlcore_fit, "fit full": run_dlcore_fit_full,
+               "generic": run_dlcore_generic}
     try:
         run_torch, torch = make_torch_runner(args.torch_threads)
         runners["torch"] = run_torch
@@ -214,16 +280,19 @@ def main():
         torch = None
         print("PyTorch not installed: skipped")
     try:
-        import sklearn  # noqa: F401
+        from sklearn.neural_network import MLPClassifier  # noqa: F401  (loads its BLAS)
         runners["sklearn"] = run_sklearn
     except ImportError:
         print("scikit-learn not installed: skipped")
+    if args.blas_threads is not None:   # after the imports, so scipy's BLAS is limited too
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=args.blas_threads, user_api="blas")
     print(environment(torch))
     if torch is not None:
         print(f"parity check, float64, batch 64: max |W_dlcore - W_torch| after one epoch = "
               f"{parity_with_torch(X, T, torch):.1e}")
     print(f"\none epoch of mini-batch SGD on {args.n} examples, 784-100-10, lr {LR}; "
-          f"median of {args.repeats} runs (ms per epoch)\n")
+          f"median of {args.repeats} runs ({args.clock} ms per epoch)\n")
 
     dtypes = (np.float32, np.float64)
     results = {}
@@ -247,18 +316,19 @@ def main():
             d = np.dtype(dtype).name
             print(f"{b:>5} {d:>8} " + " ".join(f"{1e3 * results[(b, d, n)]:>13.1f}" for n in names))
 
-    print("\nratios (time / time; same dtype): dlcore/floor (goal <= 1.25), torch/dlcore "
-          "(goal >= 2.5), sklearn/dlcore (goal >= 1.3); goals apply at batch 64")
-    print(f"{'batch':>5} {'dtype':>8} {'fit/floor':>10} {'steps/floor':>12} {'torch/fit':>10} "
-          f"{'torch/steps':>12} {'sklearn/fit':>12} {'sklearn/steps':>14}")
+    print("\nratios (time / time, same dtype). Goals at batch 64: fit/floor <= 1.25, "
+          "torch/fit >= 2.5, sklearn/fit >= 1.3")
+    cols = [("fit/floor", "fit", "floor"), ("full/floor", "fit full", "floor"),
+            ("generic/floor", "generic", "floor"), ("torch/fit", "torch", "fit"),
+            ("sklearn/fit", "sklearn", "fit"), ("torch/full", "torch", "fit full"),
+            ("sklearn/full", "sklearn", "fit full")]
+    print(f"{'batch':>5} {'dtype':>8} " + " ".join(f"{c[0]:>13}" for c in cols))
     for b in args.batch_sizes:
         for dtype in dtypes:
             d = np.dtype(dtype).name
             g = lambda n: results.get((b, d, n), float("nan"))  # noqa: E731
-            print(f"{b:>5} {d:>8} {g('dlcore fit') / g('floor'):>10.2f} "
-                  f"{g('dlcore steps') / g('floor'):>12.2f} {g('torch') / g('dlcore fit'):>10.2f} "
-                  f"{g('torch') / g('dlcore steps'):>12.2f} {g('sklearn') / g('dlcore fit'):>12.2f} "
-                  f"{g('sklearn') / g('dlcore steps'):>14.2f}")
+            print(f"{b:>5} {d:>8} " + " ".join(f"{g(num) / g(den):>13.2f}" for _, num, den in cols))
+    print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":
