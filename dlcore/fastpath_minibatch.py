@@ -95,14 +95,14 @@ class MiniBatchPlan:
     def epoch(self, order):
         """Steps over ``order`` in batches of B (the last one may be smaller); returns the
         summed batch losses (``running``) or 0.0."""
-        X, T, Xb, Tb, B = self.X, self.T, self.Xb, self.Tb, self.B
+        take_X, take_T, Xb, Tb, B = self.X.take, self.T.take, self.Xb, self.Tb, self.B
         total = 0.0
         for start in range(0, len(order), B):
             idx = order[start:start + B]
             m = len(idx)
             calls, loss = self._plans.get(m) or self._plan(m)
-            np.take(X, idx, axis=0, out=Xb[:m], mode="clip")
-            np.take(T, idx, axis=0, out=Tb[:m], mode="clip")
+            take_X(idx, 0, Xb[:m], "clip")      # np.take(X, idx, axis=0, out=Xb[:m], mode="clip")
+            take_T(idx, 0, Tb[:m], "clip")
             for f, args in calls[0]:
                 f(*args)
             if loss is not None:
