@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dlcore.explorer_render import encode_png  # noqa: E402
+from dlcore.plots_render import encode_png  # noqa: E402
 from dlcore.plots_explorer import ExplorerFigure  # noqa: E402
 from dlcore.widgets import show_figure  # noqa: E402
 from dlcore.widgets_explorer import explorer  # noqa: E402

@@ -8,7 +8,7 @@ glance, and every histogram states the variance of what it shows.
 Speed (issue 3): the figure is laid out once. The loss axis only takes whole decades,
 and each histogram column is drawn in units of its limit m (a 1-2-3-5 step, shown by the
 tick labels "−m", "0", "m"), so the pixels of the axes, ticks, labels, titles and legend
-are cached per limit and reused (``explorer_render.RegionCache``). An update draws only
+are cached per limit and reused (``plots_render.RegionCache``). An update draws only
 the curves, the histogram outlines (one path per column and run) and the texts that
 change (variances, tick values, title) on top, and ``png()`` encodes the result;
 ``update`` also leaves the figure complete for ``savefig``.
@@ -23,7 +23,7 @@ from matplotlib.path import Path
 from matplotlib import rcParams as plt_rc
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from .explorer_render import RegionCache, encode_png
+from .plots_render import RegionCache, encode_png
 from .plots import LINE_COLORS
 
 __all__ = ["ExplorerFigure", "layer_values", "nice_limit"]

@@ -133,7 +133,7 @@ def test_title_text_reaches_the_pixels():
 
 
 def test_encode_png_round_trip_and_bad_input():
-    from dlcore.explorer_render import encode_png
+    from dlcore.plots_render import encode_png
     rgba = np.random.default_rng(0).integers(0, 256, (7, 5, 4), dtype=np.uint8)
     from PIL import Image
     back = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
