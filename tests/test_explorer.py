@@ -3,9 +3,6 @@ the fast rendering path (cached static layer, glyph texts, PNG encoder)."""
 import base64
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

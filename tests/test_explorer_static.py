@@ -9,9 +9,6 @@ import base64
 import html
 import re
 
-import matplotlib
-
-matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

@@ -1,7 +1,4 @@
 """The plotting and widget layers: right data on the axes, clear errors, live updates."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

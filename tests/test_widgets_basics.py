@@ -1,7 +1,4 @@
 """Figures and panels of chapters 1-3 (dlcore.plots_basics, dlcore.widgets_basics)."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -12,12 +9,6 @@ from dlcore import plots_basics as pb  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 from dlcore import widgets_basics as wb  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 from helpers import image  # noqa: E402

@@ -1,7 +1,4 @@
 """Figures and panels of chapters 11 and 13 (dlcore.plots_classify, dlcore.widgets_classify)."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -11,12 +8,6 @@ from dlcore import plots_classify as pc  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 from dlcore import widgets_classify as wc  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 from helpers import image  # noqa: E402

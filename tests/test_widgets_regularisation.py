@@ -1,8 +1,5 @@
 """Chapter 12's panels: Algorithm 1 replayed on a recorded curve agrees with fit(patience=...),
 the figures mark what they claim, the panels draw their default and redraw, bad input raises."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

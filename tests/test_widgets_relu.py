@@ -1,7 +1,4 @@
 """Chapters 8-9 panels and figures: live updates, the right numbers, clear errors."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

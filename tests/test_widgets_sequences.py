@@ -1,7 +1,4 @@
 """Figures and panels of chapters 14-16: right data on the axes, clear errors, live redraws."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

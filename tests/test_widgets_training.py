@@ -1,7 +1,4 @@
 """Panels and figures of chapters 4-6: moving a control redraws; bad arguments raise."""
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -15,12 +12,6 @@ from dlcore import widgets_training as wt  # noqa: E402
 
 
 from helpers import image  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 # ---------------------------------------------------------------- panels
