@@ -38,7 +38,7 @@ import time
 import numpy as np
 
 import dlcore as dl
-from dlcore.conv import col2im, windows
+from dlcore.nn.conv import col2im, windows
 
 SHAPES = {"C1": ((64, 1, 32, 32), 6, 5), "C3": ((64, 6, 14, 14), 16, 5)}
 

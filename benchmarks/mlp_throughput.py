@@ -10,7 +10,7 @@ same learning rate), timed for
                      PyTorch loop report it (the mini-batch fast path, fastpath_minibatch.py);
 * ``fit full``       the same with the default ``epoch_loss="full"``: two extra forward
                      passes over the whole set (the loss before and after the epoch);
-* ``generic``        ``fit(..., epoch_loss="running")`` with ``dlcore.fastpath.ENABLED = False``:
+* ``generic``        ``fit(..., epoch_loss="running")`` with ``dlcore.train.engines.full_batch.ENABLED = False``:
                      fit's generic per-batch loop (``Network._forward``/``_backward``,
                      ``SGD.step``), what ``fit`` did before the mini-batch fast path;
 * ``torch``          PyTorch on the CPU with 2 threads: nn.Linear + ReLU + nn.Linear,
@@ -49,8 +49,8 @@ import warnings
 import numpy as np
 
 import dlcore as dl
-from dlcore import fastpath
-from dlcore.fastpath_minibatch import MiniBatchPlan
+from dlcore.train.engines import full_batch as fastpath
+from dlcore.train.engines.minibatch import MiniBatchPlan
 
 N_IN, N_HIDDEN, N_OUT = 784, 100, 10
 LR = 0.1

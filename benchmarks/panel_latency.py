@@ -1,6 +1,6 @@
 """Latency of the training explorer: a slider value change to a rendered figure.
 
-Drives the real panel (``dlcore.widgets_explorer.explorer``) without a browser: each
+Drives the real panel (``dlcore.ui.explorer.explorer``) without a browser: each
 step sets a control's value, which runs the widget observer exactly as in JupyterLab
 (train, update the figure, encode the PNG, replace the Output's contents), and the
 time until the Output holds the new image is recorded. Peers measured in the same run:
@@ -25,10 +25,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dlcore.plots_render import encode_png  # noqa: E402
-from dlcore.plots_explorer import ExplorerFigure  # noqa: E402
-from dlcore.widgets import show_figure  # noqa: E402
-from dlcore.widgets_explorer import explorer  # noqa: E402
+from dlcore.ui.explorer import explorer  # noqa: E402
+from dlcore.ui.panel import show_figure  # noqa: E402
+from dlcore.viz.explorer import ExplorerFigure  # noqa: E402
+from dlcore.viz.render import encode_png  # noqa: E402
 
 
 def measure(box, control, values):

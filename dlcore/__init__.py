@@ -1,30 +1,31 @@
 """dlcore: the numpy kernels behind the neural-network fundamentals book.
 
-The numeric core (everything imported here) depends on numpy only; plots live in
-``dlcore.plots`` (matplotlib) and interactive panels in ``dlcore.widgets`` (ipywidgets).
+This module is the public API and holds no logic. Importing it loads the numeric layers
+only (``nn``, ``train``, ``data``: numpy); figures live in ``dlcore.viz`` (matplotlib),
+panels in ``dlcore.ui`` (ipywidgets) and each chapter's own code in ``dlcore.chapters``.
 """
-from . import activations, datasets, initializers, losses, optim
-from .activations import softmax
-from .gradcheck import gradcheck, numerical_gradients
-from .layers import Dense, Dropout, Layer
-from .network import Grads, Network, Trace
-from .optim import SGD
-from .preprocessing import one_hot, range_normalize
-from .record import Recorder, Snapshot
-from .train import History, fit
+from .data import datasets
+from .data.preprocessing import one_hot, range_normalize
+from .nn import activations, conv, initializers, losses, lstm, pooling, recurrent
+from .nn.activations import softmax
+from .nn.conv import Conv2D, Flatten
+from .nn.gradcheck import gradcheck, numerical_gradients
+from .nn.layers import Dense, Dropout, Layer
+from .nn.lstm import LSTM
+from .nn.metrics import accuracy
+from .nn.network import Grads, Network, Trace
+from .nn.pooling import AvgPool2D, MaxPool2D
+from .nn.recurrent import SimpleRNN
+from .train import optim
+from .train.fit import fit
+from .train.optim import SGD
+from .train.record import Recorder, Snapshot
+from .train.stopping import History
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-__all__ = ["activations", "datasets", "initializers", "losses", "optim", "softmax",
-           "gradcheck", "numerical_gradients", "Dense", "Dropout", "Layer", "Recorder", "Snapshot", "Grads", "Network", "Trace",
-           "SGD", "one_hot", "range_normalize", "History", "fit"]
-
-# Convolutional and recurrent layers (chapters 14-16)
-from . import conv, lstm, pooling, recurrent  # noqa: E402
-from .conv import Conv2D, Flatten  # noqa: E402
-from .lstm import LSTM  # noqa: E402
-from .pooling import AvgPool2D, MaxPool2D  # noqa: E402
-from .recurrent import SimpleRNN  # noqa: E402
-
-__all__ += ["conv", "lstm", "pooling", "recurrent", "Conv2D", "Flatten", "MaxPool2D",
-            "AvgPool2D", "SimpleRNN", "LSTM"]
+__all__ = ["activations", "conv", "datasets", "initializers", "losses", "lstm", "optim",
+           "pooling", "recurrent", "softmax", "gradcheck", "numerical_gradients", "accuracy",
+           "Dense", "Dropout", "Layer", "Conv2D", "Flatten", "MaxPool2D", "AvgPool2D",
+           "SimpleRNN", "LSTM", "Grads", "Network", "Trace", "SGD", "one_hot",
+           "range_normalize", "Recorder", "Snapshot", "History", "fit"]

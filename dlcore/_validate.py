@@ -7,6 +7,7 @@ the wrong thing learns what to change.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -120,3 +121,37 @@ def check_dtype(dtype, name: str = "dtype"):
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"{name} must be float32 or float64, got {dt}")
     return dt
+
+
+
+def check_interval(zlim, name="zlim"):
+    """``(low, high)`` as two floats with low < high (an axis range, an interval of z)."""
+    zlim = as_float_array(zlim, name, ndim=1)
+    if zlim.shape != (2,) or not zlim[0] < zlim[1]:
+        raise ValueError(f"{name} must be (low, high) with low < high, got {zlim.tolist()}")
+    return float(zlim[0]), float(zlim[1])
+
+
+def check_mapping(value, name):
+    """A non-empty mapping (label -> values), as figures of several runs take."""
+    if not isinstance(value, Mapping) or not value:
+        raise TypeError(f"{name} must be a non-empty mapping of label -> values, got "
+                        f"{type(value).__name__}")
+    return value
+
+
+def as_labels(y, name="y", n_classes=None):
+    """``y`` as a 1-D int64 array of class indices in [0, n_classes)."""
+    arr = np.asarray(y)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of class labels, got shape {arr.shape}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} must hold whole-number class labels, got non-integer values")
+    elif arr.dtype.kind not in "iub":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64)
+    if n_classes is not None and (arr.min() < 0 or arr.max() >= n_classes):
+        raise ValueError(f"{name} must lie in [0, {n_classes - 1}] for {n_classes} classes, got "
+                         f"values in [{arr.min()}, {arr.max()}]")
+    return arr

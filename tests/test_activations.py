@@ -2,11 +2,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import central_diff
 
 import dlcore as dl
 from dlcore import activations as A
-
-from helpers import central_diff
 
 ELEMENTWISE = ["linear", "logistic", "tanh", "relu", "leaky_relu", "prelu", "threshold"]
 

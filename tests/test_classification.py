@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 import dlcore as dl
-from dlcore.widgets_classify import AccuracyMonitor, accuracy, classifier
+from dlcore.chapters.ch13_digits import classifier
+from dlcore.nn.metrics import accuracy
+from dlcore.train.record import AccuracyMonitor
 
 
 def softmax_net(n_in=3, n_out=3):

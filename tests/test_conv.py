@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 
 import dlcore as dl
-from dlcore.conv import col2im, convolve2d, correlate2d, im2col, layer_shapes, output_size
+from dlcore.nn.conv import (
+    col2im,
+    convolve2d,
+    correlate2d,
+    im2col,
+    layer_shapes,
+    output_size,
+)
 
 
 # ------------------------------------------------------------- naive references

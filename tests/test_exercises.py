@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dlcore.exercises import FunctionExercise, NumberExercise, fingerprint
+from dlcore.teaching.exercises import FunctionExercise, NumberExercise, fingerprint
 
 Z = np.linspace(-3, 3, 13)
 

@@ -7,7 +7,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore.widgets_explorer import Explorer, build_network, explorer  # noqa: E402
+from dlcore.ui.explorer import Explorer, build_network, explorer  # noqa: E402
 
 
 def test_same_seed_gives_same_initial_standard_normal_draws():
@@ -130,7 +130,7 @@ def test_title_text_reaches_the_pixels():
 
 
 def test_encode_png_round_trip_and_bad_input():
-    from dlcore.plots_render import encode_png
+    from dlcore.viz.render import encode_png
     rgba = np.random.default_rng(0).integers(0, 256, (7, 5, 4), dtype=np.uint8)
     from PIL import Image
     back = np.asarray(Image.open(io.BytesIO(encode_png(rgba))))
@@ -143,12 +143,12 @@ def test_encode_png_round_trip_and_bad_input():
                                        ([-2.5, 0.1], 3.0), ([4e-5], 1e-3), ([4e-3], 5e-3), ([7.0, np.nan], 10.0),
                                        ([np.inf, 0.2], 0.2)])
 def test_nice_limit(values, m):
-    from dlcore.plots_explorer import nice_limit
+    from dlcore.viz.explorer import nice_limit
     assert nice_limit([np.array(values)]) == pytest.approx(m)
 
 
 def test_tick_labels():
-    from dlcore.plots_explorer import tick_label
+    from dlcore.viz.explorer import tick_label
     assert [tick_label(v) for v in (0, -0.03, 300, 5000, 2e-5, -3e6)] == \
         ["0", "−0.03", "300", "5000", "2e−5", "−3e6"]
 

@@ -1,7 +1,7 @@
 """The static (precomputed) form of chapter 10's training explorer (issue 7).
 
 With ``DLCORE_STATIC_PANELS=1`` (set by the book build) ``explorer()`` returns a
-``widgets_static.frames_panel`` box: one frame per (initial weights, activation), controls
+``ui_static.frames_panel`` box: one frame per (initial weights, activation), controls
 starting on the requested setting, alternative text describing every run. These tests use
 real PNG bytes, on a small network so they stay quick.
 """
@@ -12,9 +12,14 @@ import re
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcore import widgets_static  # noqa: E402
-from dlcore.widgets_explorer import (STATIC_ACTIVATIONS, STATIC_SIGMAS, Explorer,  # noqa: E402
-                                     explorer, run_alt)
+from dlcore.ui import static as ui_static  # noqa: E402
+from dlcore.ui.explorer import (  # noqa: E402
+    STATIC_ACTIVATIONS,
+    STATIC_SIGMAS,
+    Explorer,
+    explorer,
+    run_alt,
+)
 
 SMALL = dict(dataset="xor blobs", activation="linear", init="normal", sigma=0.01,
              depth=2, width=8, epochs=5, lr=0.01)
@@ -67,7 +72,7 @@ def test_every_frame_is_its_own_png_with_an_alt_naming_its_values(static_box):
 def test_requested_values_outside_the_grid_are_added(monkeypatch):
     monkeypatch.setenv("DLCORE_STATIC_PANELS", "1")
     # no rasterising needed here: a stand-in keeps only the alternative text
-    monkeypatch.setattr(widgets_static, "figure_html", lambda fig, alt, dpi=80: f'<img alt="{html.escape(alt)}">')
+    monkeypatch.setattr(ui_static, "figure_html", lambda fig, alt, dpi=80: f'<img alt="{html.escape(alt)}">')
     box = explorer(**{**SMALL, "sigma": 0.05, "activation": "logistic", "depth": 1, "width": 4})
     weights = [label for label, _ in box.controls["weights"].options]
     acts = [label for label, _ in box.controls["activation"].options]

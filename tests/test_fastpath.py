@@ -1,7 +1,7 @@
 """The fused full-batch loop (dlcore/fastpath.py) against fit's generic loop.
 
 Each test trains two identical networks, one with the fast path and one with
-``dlcore.fastpath.ENABLED = False``, and asserts the same history and final weights.
+``dlcore.train.engines.full_batch.ENABLED = False``, and asserts the same history and final weights.
 They may differ only in the last bits of sums inside matrix products, so float64
 results must agree to ~1e-12 and float32 ones to float32 rounding (amplified by
 training). Timing is measured by benchmarks/fit_speed.py, never here.
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import dlcore as dl
-from dlcore import fastpath
+from dlcore.train.engines import full_batch as fastpath
 
 # float32 rounding (~6e-8 per operation) grows to ~1e-5 relative over 150 epochs of training
 TOL = {np.float64: dict(rtol=1e-12, atol=1e-13), np.float32: dict(rtol=1e-3, atol=2e-4)}

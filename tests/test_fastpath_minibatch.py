@@ -1,6 +1,6 @@
 """The mini-batch fast path (dlcore/fastpath_minibatch.py) and ``fit(..., epoch_loss=...)``.
 
-The fast path is checked against fit's generic loop (``dlcore.fastpath.ENABLED = False``)
+The fast path is checked against fit's generic loop (``dlcore.train.engines.full_batch.ENABLED = False``)
 on identical networks and seeds: it replays the same numpy operations in the same order,
 so the final weights and the "full" histories are bit-for-bit equal, in float64 and
 float32; the "running" loss is computed there from log-sum-exp pieces and agrees to
@@ -9,11 +9,12 @@ the public API. Timing is measured by benchmarks/mlp_throughput.py.
 """
 import numpy as np
 import pytest
-
-import dlcore as dl
-from dlcore import fastpath, fastpath_minibatch
 from test_fastpath import CASES, make_data
 from test_fastpath import make_network as fastpath_network
+
+import dlcore as dl
+from dlcore.train.engines import full_batch as fastpath
+from dlcore.train.engines import minibatch as fastpath_minibatch
 
 TOL = {np.float64: dict(rtol=1e-13, atol=1e-14), np.float32: dict(rtol=1e-5, atol=1e-6)}
 

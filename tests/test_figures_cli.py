@@ -1,4 +1,4 @@
-"""`python -m dlcore.figures`: every shown figure of a chapter saved as PNG and SVG."""
+"""`python -m dlcore.teaching.figures`: every shown figure of a chapter saved as PNG and SVG."""
 import subprocess
 import sys
 
@@ -30,7 +30,7 @@ ax.bar([1, 2], [3, 4])   # left open at the end of the cell
 ```
 
 ```{code-cell} ipython3
-from dlcore.widgets import backprop_panel
+from dlcore.chapters.ch07_backprop import backprop_panel
 backprop_panel(epochs=50)  # a panel's rendered figure counts too
 ```
 '''
@@ -42,7 +42,7 @@ def test_figures_cli_saves_png_and_svg(tmp_path):
     (book / "01_tiny.md").write_text(CHAPTER)
     (book / "02_other.md").write_text(CHAPTER.replace("A tiny chapter", "Another"))
     out = tmp_path / "figs"
-    res = subprocess.run([sys.executable, "-m", "dlcore.figures", "--out", str(out), "--book", str(book),
+    res = subprocess.run([sys.executable, "-m", "dlcore.teaching.figures", "--out", str(out), "--book", str(book),
                           "--chapters", "01", "--dpi", "80"], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     saved = sorted(p.name for p in (out / "01_tiny").iterdir())
@@ -60,6 +60,6 @@ def test_figures_cli_bad_arguments(tmp_path, args, words):
     book = tmp_path / "book"
     book.mkdir()
     (book / "01_tiny.md").write_text(CHAPTER)
-    cmd = [sys.executable, "-m", "dlcore.figures", "--out", str(tmp_path / "o"), "--book", str(book)] + args
+    cmd = [sys.executable, "-m", "dlcore.teaching.figures", "--out", str(tmp_path / "o"), "--book", str(book)] + args
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert res.returncode != 0 and words in res.stderr + res.stdout

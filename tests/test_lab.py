@@ -41,7 +41,7 @@ CHAPTER = "10_initialisation.md"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-SIGMA_LABEL = "σ (normal init)"       # the explorer's σ slider (dlcore.widgets_explorer)
+SIGMA_LABEL = "σ (normal init)"       # the explorer's σ slider (dlcore.ui.explorer)
 
 SERVER_START_S = 120      # JupyterLab up and answering /api/status
 UI_S = 120                # the Lab page, the file browser, the opened notebook
@@ -140,9 +140,9 @@ def _shutdown(lab: Lab):
 def lab(tmp_path_factory):
     """JupyterLab serving book/ on 127.0.0.1, with throw-away settings; always shut down."""
     try:
+        import ipywidgets  # noqa: F401
         import jupyterlab  # noqa: F401
         import jupytext  # noqa: F401
-        import ipywidgets  # noqa: F401
     except ImportError as exc:
         _unavailable(f"JupyterLab, jupytext or ipywidgets not installed: {exc}")
     tmp = tmp_path_factory.mktemp("lab")

@@ -11,11 +11,11 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +32,8 @@ def _extension():
 
 ext = _extension()
 URL, BRANCH = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+REF = "0123456789abcdef0123456789abcdef01234567"   # a commit the site could be built from
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf8"))["project"]["version"]
 
 
 def test_repository_is_configured_once_and_used_by_the_launch_buttons():
@@ -45,10 +47,22 @@ def test_repository_is_configured_once_and_used_by_the_launch_buttons():
         assert URL not in (REPO / path).read_text(encoding="utf8"), f"{path} repeats {URL}"
 
 
-def test_install_spec_points_at_the_configured_repository():
-    assert ext.install_spec(URL, BRANCH) == f"dlcore[data] @ git+{URL}@{BRANCH}"
+def test_install_spec_points_at_the_configured_repository_and_commit():
+    assert ext.install_spec(URL, REF) == f"dlcore[data] @ git+{URL}@{REF}"
     with pytest.raises(ValueError, match="repository.url"):
-        ext.install_spec("", BRANCH)
+        ext.install_spec("", REF)
+    with pytest.raises(ValueError, match="ref"):
+        ext.install_spec(URL, "")
+
+
+def test_build_ref_is_the_checked_out_commit_or_the_release_tag(tmp_path):
+    """Downloaded chapters install the code the site was built from, never the moving branch."""
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert ext.build_ref(REPO) == head
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "dlcore"\nversion = "9.8.7"\n')
+    assert ext.build_ref(tmp_path) == "v9.8.7"       # sources that are not a git checkout
+    assert ext.package_version(REPO) == VERSION
 
 
 def _run_setup_cell(monkeypatch, dlcore_importable: bool) -> list:
@@ -58,12 +72,20 @@ def _run_setup_cell(monkeypatch, dlcore_importable: bool) -> list:
                         lambda name, *a: (real_find_spec(name, *a) if dlcore_importable or name != "dlcore"
                                           else None))
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
-    exec(ext.setup_cell(URL, BRANCH)["source"], {})
+    exec(ext.setup_cell(URL, REF, VERSION)["source"], {})
     return calls
 
 
-def test_setup_cell_does_nothing_where_dlcore_is_installed(monkeypatch):
+def test_setup_cell_does_nothing_where_dlcore_is_installed(monkeypatch, capsys):
     assert _run_setup_cell(monkeypatch, dlcore_importable=True) == []
+    assert capsys.readouterr().out == ""        # the same version: nothing to say
+
+
+def test_setup_cell_names_a_different_installed_version(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+    exec(ext.setup_cell(URL, REF, "0.0.1")["source"], {})
+    assert calls == [] and "built with dlcore 0.0.1" in capsys.readouterr().out
 
 
 def test_setup_cell_installs_the_project_where_dlcore_is_missing(monkeypatch):
@@ -71,7 +93,7 @@ def test_setup_cell_installs_the_project_where_dlcore_is_missing(monkeypatch):
     assert len(calls) == 1
     (argv,), kwargs = calls[0]
     assert argv[:4] == [sys.executable, "-m", "pip", "install"]
-    assert argv[-1] == ext.install_spec(URL, BRANCH)
+    assert argv[-1] == ext.install_spec(URL, REF)
     assert kwargs == {"check": True}
 
 
@@ -80,8 +102,8 @@ def test_add_setup_cell_is_idempotent_and_keeps_a_valid_notebook(tmp_path):
                                          nbformat.v4.new_code_cell("x = 1")])
     path = tmp_path / "ch.ipynb"
     nbformat.write(nb, path)
-    ext.add_setup_cell(path, URL, BRANCH)
-    ext.add_setup_cell(path, URL, BRANCH)
+    ext.add_setup_cell(path, URL, REF, VERSION)
+    ext.add_setup_cell(path, URL, REF, VERSION)
     out = nbformat.read(path, as_version=4)
     nbformat.validate(out)
     assert [c.source for c in out.cells[1:]] == ["# Title", "x = 1"]

@@ -1,4 +1,4 @@
-"""dlcore.mnist: IDX reading, checksum verification, the cache folder and (fake) downloads.
+"""dlcore.data.mnist: IDX reading, checksum verification, the cache folder and (fake) downloads.
 
 Every test writes its own tiny IDX files; no test touches the network: an autouse
 fixture replaces ``urllib.request.urlopen`` with a function that fails the test, and
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import dlcore as dl
-from dlcore import mnist as M
+from dlcore.data import mnist
 
 CODES = {np.dtype("u1"): 0x08, np.dtype("i1"): 0x09, np.dtype(">i2"): 0x0B,
          np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
@@ -65,7 +65,7 @@ def no_network(monkeypatch, tmp_path):
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args}")
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
-    monkeypatch.delenv(M.ENV_VAR, raising=False)
+    monkeypatch.delenv(mnist.ENV_VAR, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
@@ -85,7 +85,7 @@ def test_read_idx_round_trips_every_type_code(tmp_path, gz, dtype, shape):
 def test_read_idx_detects_gzip_from_content_not_name(tmp_path):
     arr = np.arange(6, dtype=np.uint8)
     p = write(tmp_path / "labels-without-suffix", idx_bytes(arr), gz=True)
-    np.testing.assert_array_equal(M.read_idx(p), arr)
+    np.testing.assert_array_equal(mnist.read_idx(p), arr)
 
 
 GOOD = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
@@ -104,7 +104,7 @@ GOOD = idx_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
 def test_read_idx_rejects_corrupted_files(tmp_path, data, words, gz):
     p = write(tmp_path / "bad.idx", data, gz=gz)
     with pytest.raises(ValueError) as err:
-        M.read_idx(p)
+        mnist.read_idx(p)
     assert str(p) in str(err.value)
     for w in words:
         assert w in str(err.value)
@@ -113,17 +113,17 @@ def test_read_idx_rejects_corrupted_files(tmp_path, data, words, gz):
 def test_read_idx_rejects_truncated_and_corrupted_gzip(tmp_path):
     packed = gzip.compress(GOOD * 50, mtime=0)
     with pytest.raises(ValueError, match="gzip stream is truncated"):
-        M.read_idx(write(tmp_path / "t.gz", packed[: len(packed) // 2]))
+        mnist.read_idx(write(tmp_path / "t.gz", packed[: len(packed) // 2]))
     broken = bytearray(packed)
     broken[len(broken) // 2] ^= 0xFF
     broken[-6] ^= 0xFF          # the stored CRC
     with pytest.raises(ValueError, match="gzip stream is corrupted"):
-        M.read_idx(write(tmp_path / "c.gz", bytes(broken)))
+        mnist.read_idx(write(tmp_path / "c.gz", bytes(broken)))
 
 
 def test_read_idx_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no IDX file"):
-        M.read_idx(tmp_path / "nothing.idx")
+        mnist.read_idx(tmp_path / "nothing.idx")
 
 
 # ------------------------------------------------------------------------------ mnist()
@@ -131,7 +131,7 @@ def test_read_idx_missing_file(tmp_path):
 def test_mnist_reads_a_folder_and_verifies_checksums(tmp_path, gz):
     arrays, table = tiny_mnist(tmp_path / "data", gz=gz)
     data = dl.datasets.mnist(tmp_path / "data", checksums=table, val_size=4)
-    assert isinstance(data, M.MNIST)
+    assert isinstance(data, mnist.MNIST)
     assert data.X_train.shape == (8, 784) and data.X_val.shape == (4, 784)
     assert data.X_test.shape == (5, 784) and data.X_train.dtype == np.float64
     raw = arrays["train-images-idx3-ubyte"].reshape(12, -1) / 255.0
@@ -145,12 +145,12 @@ def test_mnist_reads_a_folder_and_verifies_checksums(tmp_path, gz):
 
 def test_mnist_kind_dtype_and_seeded_validation(tmp_path):
     arrays, table = tiny_mnist(tmp_path)
-    X, y = M.mnist(tmp_path, kind="test", checksums=table, dtype=np.float32)
+    X, y = mnist.mnist(tmp_path, kind="test", checksums=table, dtype=np.float32)
     assert X.dtype == np.float32 and X.shape == (5, 784) and y.dtype == np.int64
-    X, y = M.mnist(tmp_path, kind="train", checksums=table, dtype=np.uint8, normalize=False)
+    X, y = mnist.mnist(tmp_path, kind="train", checksums=table, dtype=np.uint8, normalize=False)
     np.testing.assert_array_equal(X, arrays["train-images-idx3-ubyte"].reshape(12, -1))
-    a = M.mnist(tmp_path, checksums=table, val_size=3, seed=5)
-    b = M.mnist(tmp_path, checksums=table, val_size=3, seed=5)
+    a = mnist.mnist(tmp_path, checksums=table, val_size=3, seed=5)
+    b = mnist.mnist(tmp_path, checksums=table, val_size=3, seed=5)
     np.testing.assert_array_equal(a.y_val, b.y_val)
     assert sorted(np.concatenate([a.y_train, a.y_val])) == sorted(arrays["train-labels-idx1-ubyte"])
 
@@ -161,21 +161,21 @@ def test_checksum_mismatch_fails_clearly(tmp_path):
     same_size = dict(table)
     same_size[name] = (table[name][0], "0" * 64)
     with pytest.raises(ValueError, match=f"{name}: checksum verification failed, SHA-256"):
-        M.mnist(tmp_path, checksums=same_size)
+        mnist.mnist(tmp_path, checksums=same_size)
     with pytest.raises(ValueError, match="checksum verification failed, the file has"):
-        M.mnist(tmp_path, checksums={**table, name: (table[name][0] + 1, table[name][1])})
+        mnist.mnist(tmp_path, checksums={**table, name: (table[name][0] + 1, table[name][1])})
     digest_only = {k: v[1] for k, v in table.items()}                  # sha256 strings alone
-    assert M.mnist(tmp_path, checksums=digest_only, val_size=2).X_test.shape == (5, 784)
+    assert mnist.mnist(tmp_path, checksums=digest_only, val_size=2).X_test.shape == (5, 784)
     with pytest.raises(ValueError, match="no checksum known"):
-        M.mnist(tmp_path, checksums={k: v for k, v in table.items() if k != name})
-    assert M.mnist(tmp_path, checksums=same_size, verify=False, val_size=2).y_test.shape == (5,)
+        mnist.mnist(tmp_path, checksums={k: v for k, v in table.items() if k != name})
+    assert mnist.mnist(tmp_path, checksums=same_size, verify=False, val_size=2).y_test.shape == (5,)
 
 
 def test_the_official_table_rejects_files_that_are_not_the_official_ones(tmp_path):
     tiny_mnist(tmp_path)
     with pytest.raises(ValueError, match="official file has 9912422"):
-        M.mnist(tmp_path)
-    assert set(M.CHECKSUMS) == {n + s for pair in M.FILES.values() for n in pair for s in ("", ".gz")}
+        mnist.mnist(tmp_path)
+    assert set(mnist.CHECKSUMS) == {n + s for pair in mnist.FILES.values() for n in pair for s in ("", ".gz")}
 
 
 def test_a_changed_byte_is_caught(tmp_path):
@@ -185,14 +185,14 @@ def test_a_changed_byte_is_caught(tmp_path):
     data[-1] = (data[-1] + 1) % 10
     p.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="train-labels-idx1-ubyte: checksum verification failed"):
-        M.mnist(tmp_path, checksums=table)
+        mnist.mnist(tmp_path, checksums=table)
 
 
 # ------------------------------------------------------------------ contents (item 4)
 def test_labels_outside_the_class_range(tmp_path):
     _, table = tiny_mnist(tmp_path, labels={"t10k-labels-idx1-ubyte": np.array([0, 3, 10, 12, 1], np.uint8)})
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\], got 2 label\(s\) up to 12"):
-        M.mnist(tmp_path, checksums=table)
+        mnist.mnist(tmp_path, checksums=table)
 
 
 @pytest.mark.parametrize("images, words", [
@@ -204,7 +204,7 @@ def test_labels_outside_the_class_range(tmp_path):
 def test_images_of_the_wrong_shape_or_dtype(tmp_path, images, words):
     _, table = tiny_mnist(tmp_path, images={"train-images-idx3-ubyte": images})
     with pytest.raises(ValueError) as err:
-        M.mnist(tmp_path, checksums=table)
+        mnist.mnist(tmp_path, checksums=table)
     assert "train-images-idx3-ubyte" in str(err.value)
     for w in words:
         assert w in str(err.value)
@@ -213,7 +213,7 @@ def test_images_of_the_wrong_shape_or_dtype(tmp_path, images, words):
 def test_label_and_image_counts_must_agree(tmp_path):
     _, table = tiny_mnist(tmp_path, labels={"train-labels-idx1-ubyte": np.zeros(11, np.uint8)})
     with pytest.raises(ValueError, match="holds 11 labels but .* holds 12 images"):
-        M.mnist(tmp_path, checksums=table)
+        mnist.mnist(tmp_path, checksums=table)
 
 
 @pytest.mark.parametrize("kwargs, exc, word", [
@@ -227,7 +227,7 @@ def test_label_and_image_counts_must_agree(tmp_path):
 def test_bad_arguments(tmp_path, kwargs, exc, word):
     _, table = tiny_mnist(tmp_path)
     with pytest.raises(exc, match=word):
-        M.mnist(tmp_path, checksums=table, **kwargs)
+        mnist.mnist(tmp_path, checksums=table, **kwargs)
 
 
 # --------------------------------------------------------- missing files and the cache
@@ -237,7 +237,7 @@ def test_missing_files_explain_how_to_obtain_them(tmp_path):
     msg = str(err.value)
     cache = tmp_path / "xdg" / "dlcore" / "mnist"
     for w in ["not found", str(cache), "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-              "download=True", M.MIRRORS[0], M.ENV_VAR]:
+              "download=True", mnist.MIRRORS[0], mnist.ENV_VAR]:
         assert w in msg
     assert not (tmp_path / "xdg").exists()          # looking does not create the cache
 
@@ -246,23 +246,23 @@ def test_missing_files_in_a_given_folder(tmp_path):
     arrays, table = tiny_mnist(tmp_path)
     (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError) as err:
-        M.mnist(tmp_path, checksums=table)
+        mnist.mnist(tmp_path, checksums=table)
     assert "t10k-images-idx3-ubyte.gz" in str(err.value) and "train-images" not in str(err.value).split("\n")[0]
-    assert M.mnist(tmp_path, kind="train", checksums=table)[0].shape == (12, 784)   # train alone is fine
+    assert mnist.mnist(tmp_path, kind="train", checksums=table)[0].shape == (12, 784)   # train alone is fine
     with pytest.raises(FileNotFoundError, match="not a folder"):
-        M.mnist(tmp_path / "nope", checksums=table)
+        mnist.mnist(tmp_path / "nope", checksums=table)
 
 
 def test_cache_folder_from_the_environment(tmp_path, monkeypatch):
-    assert M.default_cache_dir() == tmp_path / "xdg" / "dlcore" / "mnist"
+    assert mnist.default_cache_dir() == tmp_path / "xdg" / "dlcore" / "mnist"
     monkeypatch.delenv("XDG_CACHE_HOME")
-    assert M.default_cache_dir() == tmp_path / "home" / ".cache" / "dlcore" / "mnist"
-    monkeypatch.setenv(M.ENV_VAR, str(tmp_path / "shared"))
-    assert M.default_cache_dir() == tmp_path / "shared" / "mnist"
+    assert mnist.default_cache_dir() == tmp_path / "home" / ".cache" / "dlcore" / "mnist"
+    monkeypatch.setenv(mnist.ENV_VAR, str(tmp_path / "shared"))
+    assert mnist.default_cache_dir() == tmp_path / "shared" / "mnist"
     _, table = tiny_mnist(tmp_path / "shared" / "mnist")
-    assert M.mnist(checksums=table, val_size=2).X_test.shape == (5, 784)
+    assert mnist.mnist(checksums=table, val_size=2).X_test.shape == (5, 784)
     _, table = tiny_mnist(tmp_path / "mine", seed=3)
-    assert M.mnist(cache_dir=tmp_path / "mine", checksums=table, val_size=2).X_test.shape == (5, 784)
+    assert mnist.mnist(cache_dir=tmp_path / "mine", checksums=table, val_size=2).X_test.shape == (5, 784)
 
 
 # ------------------------------------------------------------------------- downloading
@@ -289,29 +289,29 @@ def test_download_writes_only_into_the_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", server)
     before = tree(tmp_path)
     cache = tmp_path / "cache" / "mnist"
-    data = M.mnist(download=True, cache_dir=cache, checksums=table, val_size=2)
-    assert len(server.calls) == 4 and all(u.startswith(M.MIRRORS[0]) for u in server.calls)
+    data = mnist.mnist(download=True, cache_dir=cache, checksums=table, val_size=2)
+    assert len(server.calls) == 4 and all(u.startswith(mnist.MIRRORS[0]) for u in server.calls)
     np.testing.assert_array_equal(data.y_test, arrays["t10k-labels-idx1-ubyte"])
     after = tree(tmp_path)
     changed = {k for k in after if before.get(k) != after[k]} | (set(before) - set(after))
     assert changed == {f"cache/mnist/{n}" for n in table}          # four files, nothing else
     assert sorted(p.name for p in cache.iterdir()) == sorted(table)  # no temporary files left
-    M.mnist(download=True, cache_dir=cache, checksums=table, val_size=2)
+    mnist.mnist(download=True, cache_dir=cache, checksums=table, val_size=2)
     assert len(server.calls) == 4                                    # present files are reused
 
 
 def test_download_falls_back_to_the_next_mirror_and_rejects_bad_files(tmp_path, monkeypatch):
     _, table = tiny_mnist(tmp_path / "server")
-    first, second = M.MIRRORS
+    first, second = mnist.MIRRORS
     server = FakeServer(tmp_path / "server", broken=[first])
     monkeypatch.setattr(urllib.request, "urlopen", server)
-    M.mnist(download=True, cache_dir=tmp_path / "c1", checksums=table, kind="test")
+    mnist.mnist(download=True, cache_dir=tmp_path / "c1", checksums=table, kind="test")
     assert sorted(p.name for p in (tmp_path / "c1").iterdir()) == ["t10k-images-idx3-ubyte.gz",
                                                                  "t10k-labels-idx1-ubyte.gz"]
     server = FakeServer(tmp_path / "server", broken=[first], corrupt=[second])
     monkeypatch.setattr(urllib.request, "urlopen", server)
     with pytest.raises(OSError) as err:
-        M.mnist(download=True, cache_dir=tmp_path / "c2", checksums=table, kind="test")
+        mnist.mnist(download=True, cache_dir=tmp_path / "c2", checksums=table, kind="test")
     assert "mirror unreachable" in str(err.value) and "checksum verification failed" in str(err.value)
     assert list((tmp_path / "c2").iterdir()) == []                  # no partial or unverified file
 
@@ -319,12 +319,12 @@ def test_download_falls_back_to_the_next_mirror_and_rejects_bad_files(tmp_path, 
 def test_download_is_never_implicit_and_never_into_path(tmp_path):
     tiny_mnist(tmp_path / "server")
     with pytest.raises(FileNotFoundError):
-        M.mnist(cache_dir=tmp_path / "cache")          # the autouse fixture refuses the network
+        mnist.mnist(cache_dir=tmp_path / "cache")          # the autouse fixture refuses the network
     with pytest.raises(ValueError, match="writes only into the cache folder"):
-        M.mnist(tmp_path / "server", download=True)
+        mnist.mnist(tmp_path / "server", download=True)
     assert not (tmp_path / "cache").exists()
 
 
 def test_public_api():
-    assert dl.datasets.mnist is M.mnist and dl.datasets.read_idx is M.read_idx
-    assert os.path.basename(M.__file__) == "mnist.py"
+    assert dl.datasets.mnist is mnist.mnist and dl.datasets.read_idx is mnist.read_idx
+    assert os.path.basename(mnist.__file__) == "mnist.py"

@@ -1,10 +1,9 @@
 """Backpropagation through whole networks against central differences (float64)."""
 import numpy as np
 import pytest
+from helpers import random_network, random_targets
 
 import dlcore as dl
-
-from helpers import random_network, random_targets
 
 HIDDEN = ["linear", "logistic", "tanh", "relu", "leaky_relu", "prelu", "threshold"]
 # (loss, output activation, loss options); "hidden" means the output uses the hidden activation

@@ -4,15 +4,18 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import plots  # noqa: E402
-from dlcore.checks import check  # noqa: E402
+from dlcore.teaching.checks import check  # noqa: E402
+from dlcore.viz import (
+    curves,  # noqa: E402
+    diagrams,  # noqa: E402
+)
 
 D = dl.datasets.power_plant()
 
 
 def test_loss_curve_plots_the_history():
     h = dl.fit(dl.datasets.kelleher_network(), D.X, D.T, lr=0.2, epochs=50)
-    fig = plots.loss_curve(h)
+    fig = curves.loss_curve(h)
     line = fig.axes[0].get_lines()[0]
     np.testing.assert_array_equal(line.get_ydata(), h.loss)
     np.testing.assert_array_equal(line.get_xdata(), np.arange(51))
@@ -21,7 +24,7 @@ def test_loss_curve_plots_the_history():
 
 
 def test_loss_curve_skips_non_finite_values_and_labels_runs():
-    fig = plots.loss_curve({"a": [1.0, 0.5, np.inf], "b": [2.0, 1.0]}, logy=False)
+    fig = curves.loss_curve({"a": [1.0, 0.5, np.inf], "b": [2.0, 1.0]}, logy=False)
     lines = fig.axes[0].get_lines()
     assert len(lines[0].get_ydata()) == 2
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
@@ -30,31 +33,31 @@ def test_loss_curve_skips_non_finite_values_and_labels_runs():
 
 def test_loss_curve_rejects_junk():
     with pytest.raises(TypeError, match="histories"):
-        plots.loss_curve(42)
+        curves.loss_curve(42)
 
 
 def test_network_diagram_labels_every_neuron_and_value():
     net = dl.datasets.kelleher_network()
     tr = net.forward(D.X)
     g = net.backward(tr, D.T)
-    fig = plots.network_diagram(net, tr, g, example=1, show=("z", "a", "delta"))
+    fig = diagrams.network_diagram(net, tr, g, example=1, show=("z", "a", "delta"))
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     for n in range(1, 9):
         assert str(n) in texts
     assert "0.0852" in texts          # δ8 for d2 (eq. 32)
     assert "-0.0042" in texts         # z3 for d2 (Table 5)
     plt.close(fig)
-    assert plots.neuron_numbers(net) == [[1, 2], [3, 4, 5], [6, 7], [8]]
+    assert diagrams.neuron_numbers(net) == [[1, 2], [3, 4, 5], [6, 7], [8]]
 
 
 def test_network_diagram_needs_what_it_shows():
     net = dl.datasets.kelleher_network()
     with pytest.raises(ValueError, match="trace"):
-        plots.network_diagram(net, show=("z",))
+        diagrams.network_diagram(net, show=("z",))
     with pytest.raises(ValueError, match="grads"):
-        plots.network_diagram(net, net.forward(D.X), show=("delta",))
+        diagrams.network_diagram(net, net.forward(D.X), show=("delta",))
     with pytest.raises(ValueError, match="show"):
-        plots.network_diagram(net, show=("colour",))
+        diagrams.network_diagram(net, show=("colour",))
 
 
 def test_check_passes_agreement_and_fails_a_differing_digit(capsys):
@@ -68,7 +71,7 @@ def test_check_passes_agreement_and_fails_a_differing_digit(capsys):
 
 def test_backprop_panel_redraws_when_the_slider_moves():
     pytest.importorskip("ipywidgets")
-    from dlcore.widgets import backprop_figure, backprop_panel
+    from dlcore.chapters.ch07_backprop import backprop_figure, backprop_panel
 
     panel = backprop_panel(epochs=200)
     slider, dropdown = panel.children[0].children
@@ -85,10 +88,10 @@ def test_backprop_panel_redraws_when_the_slider_moves():
 
 
 def test_backprop_panel_static_form_precomputes_the_grid(monkeypatch):
-    from dlcore import widgets_static
-    from dlcore.widgets import backprop_panel
+    from dlcore.chapters.ch07_backprop import backprop_panel
+    from dlcore.ui import static as ui_static
 
-    monkeypatch.setenv(widgets_static.ENV, "1")
+    monkeypatch.setenv(ui_static.ENV, "1")
     box = backprop_panel(epochs=300)
     assert set(box.controls) == {"activation", "lr"}
     assert len(box.frames) == 3 * 5

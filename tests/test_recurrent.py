@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import dlcore as dl
-from dlcore.lstm import figure41_example, forget_gate_example
-from dlcore.recurrent import gradient_norms, hidden_gradients, orthogonal
+from dlcore.chapters.ch16_lstm import figure41_example, forget_gate_example
+from dlcore.nn.recurrent import gradient_norms, hidden_gradients, orthogonal
 
 sigma = dl.activations.logistic
 

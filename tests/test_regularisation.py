@@ -1,10 +1,9 @@
 """Dropout (Kelleher Algorithm 2), early stopping (Algorithm 1) and the recorder."""
 import numpy as np
 import pytest
+from helpers import random_network
 
 import dlcore as dl
-
-from helpers import random_network
 
 
 def test_dropout_is_identity_at_inference_and_keeps_the_expected_activation():

@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from site_fixtures import LOCAL_HOST, REPO
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

@@ -20,11 +20,13 @@ import jupytext
 import nbformat
 import pytest
 import yaml
-
 from site_fixtures import REPO
 
 CONFIG = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf8"))
 URL, BRANCH = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+# the commit the site is built from: downloaded chapters install exactly that code
+HEAD = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                      check=True).stdout.strip()
 ORG, NAME = URL.split("github.com/")[1].split("/")[:2]
 CHAPTERS = sorted(p.stem for p in (REPO / "book").glob("[0-9][0-9]_*.md"))
 SETUP_TAG = "dlcore-setup"
@@ -55,7 +57,7 @@ def test_downloadable_notebook_is_the_chapter_plus_a_setup_cell(built_site, stem
     nbformat.validate(nb)
     setup = nb.cells[0]
     assert setup.cell_type == "code" and setup.metadata.get("tags") == [SETUP_TAG]
-    assert f"git+{URL}@{BRANCH}" in setup.source
+    assert f"git+{URL}@{HEAD}" in setup.source
     source = jupytext.read(REPO / "book" / f"{stem}.md", fmt="md:myst")
     assert [c.source for c in nb.cells[1:]] == [c.source for c in source.cells]
     # executed: every code cell of the chapter carries its outputs
@@ -82,15 +84,15 @@ def test_downloaded_notebook_installs_the_project_and_runs(built_site, tmp_path)
         pytest.fail("git is needed to install from a git URL", pytrace=False)
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
-    subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", "-B", BRANCH], check=True)
+    subprocess.run(["git", "-C", str(clone), "checkout", "--quiet", HEAD], check=True)
     python = _venv_without_dlcore(tmp_path / "venv")
     probe = subprocess.run([str(python), "-c", "import dlcore"], cwd=tmp_path, capture_output=True)
     assert probe.returncode != 0, "the fresh venv must not see dlcore before the setup cell"
 
     nb = nbformat.read(built_site / "_sources/book/07_backprop_by_hand.ipynb", as_version=4)
-    remote = f"git+{URL}@{BRANCH}"
+    remote = f"git+{URL}@{HEAD}"
     assert remote in nb.cells[0].source
-    nb.cells[0].source = nb.cells[0].source.replace(remote, f"git+file://{clone}@{BRANCH}")
+    nb.cells[0].source = nb.cells[0].source.replace(remote, f"git+file://{clone}@{HEAD}")
     nbformat.write(nb, tmp_path / "ch07.ipynb")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MPL", "JUPYTER", "PYTHON"))}
     env.update(PIP_NO_INDEX="1", PIP_NO_BUILD_ISOLATION="0", PIP_DISABLE_PIP_VERSION_CHECK="1",

@@ -5,10 +5,9 @@ can). PyTorch is never a dependency of dlcore.
 """
 import numpy as np
 import pytest
+from helpers import random_network, random_targets
 
 import dlcore as dl
-
-from helpers import random_network, random_targets
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -151,7 +151,7 @@ def test_lstm_matches_torch_lstm(T, return_sequences):
 
 def test_lstm_worked_example_matches_torch_autograd_of_the_lecture_equations():
     """Eq. 106-117 written in torch; autograd must give eq. 132-138's ∂E/∂W^(f)."""
-    from dlcore.lstm import figure41_example
+    from dlcore.chapters.ch16_lstm import figure41_example
 
     e = figure41_example()
     layer = e["layer"]

@@ -2,10 +2,9 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import random_network
 
 import dlcore as dl
-
-from helpers import random_network
 
 
 def xor_like(seed=0, n=40):

@@ -1,40 +1,41 @@
-"""Figures and panels of chapters 1-3 (dlcore.plots_basics, dlcore.widgets_basics)."""
+"""Figures and panels of chapters 1-3 (dlcore.chapters.ch01_neurons, ch02_perceptrons, ch03_networks)."""
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import perceptron as P  # noqa: E402
-from dlcore import plots_basics as pb  # noqa: E402
+from dlcore.nn import perceptron  # noqa: E402
+from dlcore.viz import regions  # noqa: E402
 
 pytest.importorskip("ipywidgets")
-from dlcore import widgets_basics as wb  # noqa: E402
-
-
 from helpers import image  # noqa: E402
+
+from dlcore.chapters import ch01_neurons as ch01  # noqa: E402
+from dlcore.chapters import ch02_perceptrons as ch02  # noqa: E402
+from dlcore.chapters import ch03_networks as ch03  # noqa: E402
 
 
 # ------------------------------------------------------------------ plots
 def test_activation_values_match_the_core_and_break_at_kinks():
     z = np.array([-2.0, 0.0, 3.0])
-    a, da = pb.activation_values("logistic", z)
+    a, da = ch01.activation_values("logistic", z)
     np.testing.assert_allclose(da[1], 0.25)                    # Kelleher eq. 16
     np.testing.assert_allclose(a, dl.activations.get("logistic")(z))
-    a, da = pb.activation_values("relu", z)
+    a, da = ch01.activation_values("relu", z)
     assert np.isnan(da[1]) and da[0] == 0 and da[2] == 1
-    a, da = pb.activation_values("leaky_relu", z, 0.2)
+    a, da = ch01.activation_values("leaky_relu", z, 0.2)
     np.testing.assert_allclose([a[0], da[0]], [-0.4, 0.2])
-    a, da = pb.activation_values("prelu", z)                   # λ = 0.25 by default
+    a, da = ch01.activation_values("prelu", z)                   # λ = 0.25 by default
     np.testing.assert_allclose([a[0], da[0]], [-0.5, 0.25])
-    a, _ = pb.activation_values("threshold", z)
+    a, _ = ch01.activation_values("threshold", z)
     assert np.isnan(a[1]) and a[0] == 0 and a[2] == 1
 
 
 def test_activation_grid_draws_function_and_derivative_per_activation():
-    fig = pb.activation_grid(zlim=(-4, 4))
+    fig = ch01.activation_grid(zlim=(-4, 4))
     axes = [ax for ax in fig.axes if ax.get_lines()]
-    assert len(axes) == len(pb.ACTIVATIONS)
-    logistic_ax = axes[pb.ACTIVATIONS.index("logistic")]
+    assert len(axes) == len(ch01.ACTIVATIONS)
+    logistic_ax = axes[ch01.ACTIVATIONS.index("logistic")]
     z, a = logistic_ax.get_lines()[0].get_data()
     _, da = logistic_ax.get_lines()[1].get_data()
     np.testing.assert_allclose(a, 1 / (1 + np.exp(-z)))
@@ -43,25 +44,25 @@ def test_activation_grid_draws_function_and_derivative_per_activation():
 
 
 def test_activation_plot_and_saturation_plot():
-    fig = pb.activation_plot("tanh", (-3, 3))
+    fig = ch01.activation_plot("tanh", (-3, 3))
     assert len(fig.axes) == 2 and "φ'(3) = 0.00987" in fig.axes[1].get_title()
-    fig = pb.saturation_plot(zmax=10)
+    fig = ch01.saturation_plot(zmax=10)
     assert fig.axes[0].get_yscale() == "log"
 
 
 @pytest.mark.parametrize("call, exc, word", [
-    (lambda: pb.activation_plot("swish"), ValueError, "name"),
-    (lambda: pb.activation_plot("tanh", (3, -3)), ValueError, "zlim"),
-    (lambda: pb.activation_grid(["relu", "gelu"]), ValueError, "names"),
-    (lambda: pb.activation_grid([]), ValueError, "names"),
-    (lambda: pb.saturation_plot(zmax=0), ValueError, "zmax"),
-    (lambda: pb.saturation_plot(["relu"]), ValueError, "names"),
-    (lambda: pb.decision_regions("net"), TypeError, "predict"),
-    (lambda: pb.decision_regions(lambda P: P[:3]), ValueError, "predict"),
-    (lambda: pb.decision_regions(lambda P: P[:, 0], np.zeros((3, 3)), np.zeros(3)), ValueError, "X"),
-    (lambda: pb.decision_regions(lambda P: P[:, 0], np.zeros((3, 2)), np.zeros(4)), ValueError, "y"),
-    (lambda: pb.perceptron_plot("history"), TypeError, "history"),
-    (lambda: pb.perceptron_plot(P.train(*P.truth_table("and"), rng=0), epoch=10_000), ValueError, "epoch"),
+    (lambda: ch01.activation_plot("swish"), ValueError, "name"),
+    (lambda: ch01.activation_plot("tanh", (3, -3)), ValueError, "zlim"),
+    (lambda: ch01.activation_grid(["relu", "gelu"]), ValueError, "names"),
+    (lambda: ch01.activation_grid([]), ValueError, "names"),
+    (lambda: ch01.saturation_plot(zmax=0), ValueError, "zmax"),
+    (lambda: ch01.saturation_plot(["relu"]), ValueError, "names"),
+    (lambda: regions.decision_regions("net"), TypeError, "predict"),
+    (lambda: regions.decision_regions(lambda P: P[:3]), ValueError, "predict"),
+    (lambda: regions.decision_regions(lambda P: P[:, 0], np.zeros((3, 3)), np.zeros(3)), ValueError, "X"),
+    (lambda: regions.decision_regions(lambda P: P[:, 0], np.zeros((3, 2)), np.zeros(4)), ValueError, "y"),
+    (lambda: ch02.perceptron_plot("history"), TypeError, "history"),
+    (lambda: ch02.perceptron_plot(perceptron.train(*perceptron.truth_table("and"), rng=0), epoch=10_000), ValueError, "epoch"),
 ])
 def test_plots_reject_bad_arguments(call, exc, word):
     with pytest.raises(exc, match=word):
@@ -69,9 +70,9 @@ def test_plots_reject_bad_arguments(call, exc, word):
 
 
 def test_perceptron_plot_rings_the_misclassified_points():
-    X, y = P.truth_table("xor")
-    h = P.train(X, y, lr=0.1, epochs=10, w0=[0.05, 0.1, 0.1], stop=False)
-    fig = pb.perceptron_plot(h, 0)
+    X, y = perceptron.truth_table("xor")
+    h = perceptron.train(X, y, lr=0.1, epochs=10, w0=[0.05, 0.1, 0.1], stop=False)
+    fig = ch02.perceptron_plot(h, 0)
     ax = fig.axes[0]
     rings = [c for c in ax.collections if c.get_label() == "misclassified"]
     assert len(rings) == 1 and len(rings[0].get_offsets()) == h.errors[0]
@@ -81,14 +82,14 @@ def test_perceptron_plot_rings_the_misclassified_points():
 
 
 def test_decision_regions_shades_by_the_prediction():
-    fig = pb.decision_regions(lambda pts: (pts[:, 0] > 0).astype(float), resolution=20)
+    fig = regions.decision_regions(lambda pts: (pts[:, 0] > 0).astype(float), resolution=20)
     ax = fig.axes[0]
     assert ax.get_xlim() == (-1, 1) and len(ax.collections) >= 1
 
 
 # ------------------------------------------------------------------ panels
 def test_activation_panel_redraws_and_enables_the_slope_only_when_used():
-    panel = wb.activation_panel("logistic", (-6, 6))
+    panel = ch01.activation_panel("logistic", (-6, 6))
     (act, zr), slope, out = panel.children[0].children, panel.children[1], panel.children[2]
     first = image(out)
     assert slope.disabled
@@ -112,11 +113,11 @@ def test_activation_panel_redraws_and_enables_the_slope_only_when_used():
 ])
 def test_activation_panel_rejects_bad_arguments(kwargs, exc, word):
     with pytest.raises(exc, match=word):
-        wb.activation_panel(**kwargs)
+        ch01.activation_panel(**kwargs)
 
 
 def test_perceptron_panel_steps_through_epochs():
-    panel = wb.perceptron_panel(gate="xor", epochs=12, seed=1, epoch=0)
+    panel = ch02.perceptron_panel(gate="xor", epochs=12, seed=1, epoch=0)
     (gate, seed), rule, epoch, out = (panel.children[0].children, panel.children[1],
                                       panel.children[2], panel.children[3])
     assert epoch.max == 12 and epoch.value == 0
@@ -132,10 +133,10 @@ def test_perceptron_panel_steps_through_epochs():
 
 
 def test_perceptron_panel_default_epoch_is_the_converged_one():
-    panel = wb.perceptron_panel(gate="and", epochs=40, seed=0)
-    h = wb.perceptron_run("and", "online", 0.1, 40, 0)
+    panel = ch02.perceptron_panel(gate="and", epochs=40, seed=0)
+    h = ch02.perceptron_run("and", "online", 0.1, 40, 0)
     assert panel.children[2].value == h.converged_at
-    assert wb.perceptron_run("xor", epochs=5) is wb.perceptron_run("xor", epochs=5)   # cached
+    assert ch02.perceptron_run("xor", epochs=5) is ch02.perceptron_run("xor", epochs=5)   # cached
 
 
 @pytest.mark.parametrize("kwargs, exc, word", [
@@ -148,35 +149,35 @@ def test_perceptron_panel_default_epoch_is_the_converged_one():
 ])
 def test_perceptron_panel_rejects_bad_arguments(kwargs, exc, word):
     with pytest.raises(exc, match=word):
-        wb.perceptron_panel(**kwargs)
+        ch02.perceptron_panel(**kwargs)
 
 
 def test_ring_data_is_seeded_and_labelled_by_radius():
-    X, y = wb.ring_data(50, seed=3)
-    X2, y2 = wb.ring_data(50, seed=3)
+    X, y = ch03.ring_data(50, seed=3)
+    X2, y2 = ch03.ring_data(50, seed=3)
     np.testing.assert_array_equal(X, X2)
     r = np.hypot(X[:, 0], X[:, 1])
     np.testing.assert_array_equal(y, (r > 0.35) & (r < 0.8))
     with pytest.raises(ValueError, match="outer"):
-        wb.ring_data(outer=0.2)
+        ch03.ring_data(outer=0.2)
     with pytest.raises(TypeError, match="seed"):
-        wb.ring_data(seed="x")
+        ch03.ring_data(seed="x")
 
 
 def test_depth_panel_retrains_when_a_slider_moves():
-    panel = wb.depth_panel(n_layers=1, width=2, epochs=30)
+    panel = ch03.depth_panel(n_layers=1, width=2, epochs=30)
     (layers, wide), act, out = panel.children[0].children, panel.children[1], panel.children[2]
     first = image(out)
     layers.value = 2
     assert image(out) != first
-    net, history = wb.train_depth_network(2, 2, "tanh", 0, 30)
+    net, history = ch03.train_depth_network(2, 2, "tanh", 0, 30)
     assert [layer.n_out for layer in net.layers] == [2, 1] and len(history.loss) == 31
     with pytest.raises(ValueError, match="n_layers"):
-        wb.depth_panel(n_layers=9)
+        ch03.depth_panel(n_layers=9)
     with pytest.raises(ValueError, match="activation"):
-        wb.depth_panel(activation="softmax")
+        ch03.depth_panel(activation="softmax")
     with pytest.raises(ValueError, match="width"):
-        wb.train_depth_network(width=0)
+        ch03.train_depth_network(width=0)
 
 
 # ------------------------------------------------------------------ static site
@@ -187,7 +188,7 @@ def _visible_frames(panel):
 def test_static_mode_panels_are_precomputed_frames(monkeypatch):
     """While the book is built, each panel is a grid of frames linked in the browser."""
     monkeypatch.setenv("DLCORE_STATIC_PANELS", "1")
-    panel = wb.perceptron_panel(gate="xor", epochs=3, seed=1, epoch=0)
+    panel = ch02.perceptron_panel(gate="xor", epochs=3, seed=1, epoch=0)
     frames = _visible_frames(panel)
     assert set(frames) == {(g, e) for g in ("and", "xor") for e in range(4)}
     assert len(set(frames.values())) == len(frames)          # every frame is a different figure
@@ -199,11 +200,11 @@ def test_static_mode_panels_are_precomputed_frames(monkeypatch):
         fig.text(0.1, 0.5, repr(args), fontsize=4)
         return fig
 
-    monkeypatch.setattr(wb, "activation_plot", tiny)
-    monkeypatch.setattr(wb, "depth_figure", tiny)
-    panel = wb.activation_panel("tanh", z_range=(-4, 4))
-    assert set(panel.frames) == {(a, w) for a in pb.ACTIVATIONS for w in (4.0, 12.0)}
-    assert panel.stack.selected_index == pb.ACTIVATIONS.index("tanh")
-    panel = wb.depth_panel(n_layers=1, width=2, epochs=5)
+    monkeypatch.setattr(ch01, "activation_plot", tiny)
+    monkeypatch.setattr(ch03, "depth_figure", tiny)
+    panel = ch01.activation_panel("tanh", z_range=(-4, 4))
+    assert set(panel.frames) == {(a, w) for a in ch01.ACTIVATIONS for w in (4.0, 12.0)}
+    assert panel.stack.selected_index == ch01.ACTIVATIONS.index("tanh")
+    panel = ch03.depth_panel(n_layers=1, width=2, epochs=5)
     assert set(panel.frames) == {(n, w) for n in (1, 2, 3) for w in (2, 5, 8)}
     assert len(set(_visible_frames(panel).values())) == 9

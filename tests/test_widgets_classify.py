@@ -1,16 +1,19 @@
-"""Figures and panels of chapters 11 and 13 (dlcore.plots_classify, dlcore.widgets_classify)."""
+"""Figures and panels of chapters 11 and 13 (dlcore.chapters.ch11_softmax, ch13_digits)."""
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import plots_classify as pc  # noqa: E402
 
 pytest.importorskip("ipywidgets")
-from dlcore import widgets_classify as wc  # noqa: E402
-
-
+import ipywidgets as W  # noqa: E402
 from helpers import image  # noqa: E402
+
+from dlcore.chapters import ch11_softmax as ch11  # noqa: E402
+from dlcore.chapters import ch13_digits as ch13  # noqa: E402
+from dlcore.nn import metrics  # noqa: E402
+from dlcore.train import record  # noqa: E402
+from dlcore.ui.progress import TrainingProgress  # noqa: E402
 
 
 def find(box, cls):
@@ -23,7 +26,7 @@ def find(box, cls):
 
 # ------------------------------------------------------------------ plots
 def test_softmax_bars_show_the_softmax_of_the_scaled_logits():
-    fig = pc.softmax_bars([1.5, -0.9, 0.6], temperature=2.0, labels=["a", "b", "c"])
+    fig = ch11.softmax_bars([1.5, -0.9, 0.6], temperature=2.0, labels=["a", "b", "c"])
     ax_z, ax_p = fig.axes
     heights = [p.get_height() for p in ax_p.patches]
     np.testing.assert_allclose(heights, dl.softmax(np.array([1.5, -0.9, 0.6]) / 2))
@@ -34,9 +37,9 @@ def test_softmax_bars_show_the_softmax_of_the_scaled_logits():
 def test_confusion_counts_and_plot():
     y = np.array([0, 0, 1, 2, 2, 2])
     p = np.array([0, 1, 1, 2, 0, 2])
-    C = pc.confusion_counts(y, p, 3)
+    C = ch13.confusion_counts(y, p, 3)
     np.testing.assert_array_equal(C, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
-    fig = pc.confusion_plot(y, p, 3)
+    fig = ch13.confusion_plot(y, p, 3)
     assert "2 errors" in fig.axes[0].get_title()
     assert {t.get_text() for t in fig.axes[0].texts} >= {"1", "2"}
 
@@ -48,53 +51,53 @@ def test_misclassified_plot_shows_each_wrong_image_with_its_caption():
     p = np.array([0, 7, 2, 3, 9, 5])
     P = np.full((6, 10), 0.05)
     P[np.arange(6), p] = 0.55
-    fig = pc.misclassified_plot(X, y, p, P, ncols=4)
+    fig = ch13.misclassified_plot(X, y, p, P, ncols=4)
     shown = [ax for ax in fig.axes if ax.images]
     assert len(shown) == 2
     assert [ax.get_title() for ax in shown] == ["1 → 7 (0.55)", "4 → 9 (0.55)"]
     np.testing.assert_allclose(shown[0].images[0].get_array(), X[1].reshape(8, 8))
     assert "2 misclassified of 6" in fig._suptitle.get_text()
-    fig = pc.misclassified_plot(X.reshape(6, 1, 8, 8), y, y)          # none wrong: an empty grid
+    fig = ch13.misclassified_plot(X.reshape(6, 1, 8, 8), y, y)          # none wrong: an empty grid
     assert not any(ax.images for ax in fig.axes)
 
 
 def test_image_grid_accepts_rows_grids_and_channels():
     imgs = np.arange(2 * 16, dtype=float).reshape(2, 16)
     for arr in (imgs, imgs.reshape(2, 4, 4), imgs.reshape(2, 1, 4, 4)):
-        fig = pc.image_grid(arr, ["a", "b"], ncols=3)
+        fig = ch13.image_grid(arr, ["a", "b"], ncols=3)
         assert sum(bool(ax.images) for ax in fig.axes) == 2
 
 
 def test_training_plot_draws_loss_and_accuracy_for_each_run():
     data = dl.datasets.digits(0)
-    net = wc.classifier(rng=0)
-    mon = wc.AccuracyMonitor(data.X_val, data.y_val)
+    net = ch13.classifier(rng=0)
+    mon = record.AccuracyMonitor(data.X_val, data.y_val)
     h = dl.fit(net, data.X_train, data.T_train, lr=0.5, epochs=3, batch_size=64, reduction="mean",
                rng=0, validation=(data.X_val, data.T_val), callback=mon)
-    fig = pc.training_plot({"run": (h, mon.accuracy), "ref": (h, None)}, title="t")
+    fig = ch13.training_plot({"run": (h, mon.accuracy), "ref": (h, None)}, title="t")
     loss_ax, acc_ax = fig.axes
     assert len(loss_ax.get_lines()) == 4 and loss_ax.get_yscale() == "log"
     np.testing.assert_allclose(acc_ax.get_lines()[0].get_ydata(), 100 * np.array(mon.accuracy))
 
 
 @pytest.mark.parametrize("call, exc, word", [
-    (lambda: pc.softmax_bars([1.0, 2.0], temperature=0), ValueError, "temperature"),
-    (lambda: pc.softmax_bars([[1.0, 2.0]]), ValueError, "logits"),
-    (lambda: pc.softmax_bars([1.0, 2.0], labels=["a"]), ValueError, "labels"),
-    (lambda: pc.confusion_counts([0, 10], [0, 1], 10), ValueError, "y_true"),
-    (lambda: pc.confusion_counts([0, 1], [0, -1], 10), ValueError, "y_pred"),
-    (lambda: pc.confusion_counts([0, 1], [0], 10), ValueError, "same length"),
-    (lambda: pc.confusion_counts([0.5, 1], [0, 1], 10), ValueError, "whole-number"),
-    (lambda: pc.confusion_counts(["a"], [0], 10), TypeError, "integer"),
-    (lambda: pc.confusion_counts([[0, 1]], [0, 1], 10), ValueError, "1-D"),
-    (lambda: pc.misclassified_plot(np.zeros((2, 63)), [0, 1], [1, 0]), ValueError, "square"),
-    (lambda: pc.misclassified_plot(np.zeros((2, 3, 8, 8)), [0, 1], [1, 0]), ValueError, "one channel"),
-    (lambda: pc.misclassified_plot(np.zeros((3, 64)), [0, 1], [1, 0]), ValueError, "2 images"),
-    (lambda: pc.misclassified_plot(np.array([["x"] * 64] * 2), [0, 1], [1, 0]), TypeError, "numeric"),
-    (lambda: pc.misclassified_plot(np.zeros((2, 64)), [0, 1], [1, 0], np.ones((2, 1))), ValueError, "probs"),
-    (lambda: pc.image_grid(np.zeros((2, 64)), ["a"]), ValueError, "captions"),
-    (lambda: pc.training_plot({}), TypeError, "runs"),
-    (lambda: pc.training_plot({"a": [1, 2]}), TypeError, "History"),
+    (lambda: ch11.softmax_bars([1.0, 2.0], temperature=0), ValueError, "temperature"),
+    (lambda: ch11.softmax_bars([[1.0, 2.0]]), ValueError, "logits"),
+    (lambda: ch11.softmax_bars([1.0, 2.0], labels=["a"]), ValueError, "labels"),
+    (lambda: ch13.confusion_counts([0, 10], [0, 1], 10), ValueError, "y_true"),
+    (lambda: ch13.confusion_counts([0, 1], [0, -1], 10), ValueError, "y_pred"),
+    (lambda: ch13.confusion_counts([0, 1], [0], 10), ValueError, "same length"),
+    (lambda: ch13.confusion_counts([0.5, 1], [0, 1], 10), ValueError, "whole-number"),
+    (lambda: ch13.confusion_counts(["a"], [0], 10), TypeError, "integer"),
+    (lambda: ch13.confusion_counts([[0, 1]], [0, 1], 10), ValueError, "1-D"),
+    (lambda: ch13.misclassified_plot(np.zeros((2, 63)), [0, 1], [1, 0]), ValueError, "square"),
+    (lambda: ch13.misclassified_plot(np.zeros((2, 3, 8, 8)), [0, 1], [1, 0]), ValueError, "one channel"),
+    (lambda: ch13.misclassified_plot(np.zeros((3, 64)), [0, 1], [1, 0]), ValueError, "2 images"),
+    (lambda: ch13.misclassified_plot(np.array([["x"] * 64] * 2), [0, 1], [1, 0]), TypeError, "numeric"),
+    (lambda: ch13.misclassified_plot(np.zeros((2, 64)), [0, 1], [1, 0], np.ones((2, 1))), ValueError, "probs"),
+    (lambda: ch13.image_grid(np.zeros((2, 64)), ["a"]), ValueError, "captions"),
+    (lambda: ch13.training_plot({}), TypeError, "runs"),
+    (lambda: ch13.training_plot({"a": [1, 2]}), TypeError, "History"),
 ])
 def test_plots_reject_bad_arguments(call, exc, word):
     with pytest.raises(exc, match=word):
@@ -104,38 +107,38 @@ def test_plots_reject_bad_arguments(call, exc, word):
 # ------------------------------------------------------------------ widgets
 def test_training_progress_moves_one_bar_and_prints_nothing(capsys):
     data = dl.datasets.digits(0)
-    net = wc.classifier(rng=0)
-    progress = wc.TrainingProgress(4, data.X_val, data.y_val)
+    net = ch13.classifier(rng=0)
+    progress = TrainingProgress(4, data.X_val, data.y_val)
     h = dl.fit(net, data.X_train, data.T_train, lr=0.5, epochs=4, batch_size=64, reduction="mean",
                rng=0, callback=progress)
     progress.finish(h)
     assert capsys.readouterr().out == ""
     assert progress.bar.value == progress.bar.max == 4 and progress.bar.bar_style == "success"
     assert len(progress.accuracy) == 5 and "epoch 4 of 4" in progress.label.value
-    assert progress.accuracy[-1] == wc.accuracy(net, data.X_val, data.y_val)
+    assert progress.accuracy[-1] == metrics.accuracy(net, data.X_val, data.y_val)
 
 
 def test_training_progress_reports_divergence():
     X = np.array([[1.0, 2.0], [2.0, 1.0]])
     net = dl.Network([dl.Dense(2, 2, "softmax", init="zeros")], loss="cross_entropy")
-    progress = wc.TrainingProgress(5, X, [0, 1])
+    progress = TrainingProgress(5, X, [0, 1])
     h = dl.History(status="diverged", message="diverged at epoch 2")
     progress.finish(h)
     assert progress.bar.bar_style == "danger" and "diverged" in progress.label.value
     with pytest.raises(ValueError, match="epochs"):
-        wc.TrainingProgress(0, X, [0, 1])
+        TrainingProgress(0, X, [0, 1])
 
 
 def test_softmax_panel_draws_its_default_and_redraws_on_change():
-    box = wc.softmax_panel()
-    out = find(box, wc.W.Output)[0]
+    box = ch11.softmax_panel()
+    out = find(box, W.Output)[0]
     first = image(out)
-    sliders = find(box, wc.W.FloatSlider)
+    sliders = find(box, W.FloatSlider)
     assert [s.value for s in sliders] == [1.5, -0.9, 0.6]
     sliders[1].value = 2.0
     second = image(out)
     assert second != first
-    temp = find(box, wc.W.FloatLogSlider)[0]
+    temp = find(box, W.FloatLogSlider)[0]
     temp.value = 0.1
     assert image(out) not in (first, second)
 
@@ -145,21 +148,21 @@ def test_softmax_panel_draws_its_default_and_redraws_on_change():
                                           ({"labels": ("a",)}, "labels")])
 def test_softmax_panel_rejects_bad_arguments(kwargs, word):
     with pytest.raises(ValueError, match=word):
-        wc.softmax_panel(**kwargs)
+        ch11.softmax_panel(**kwargs)
 
 
 def test_digits_panel_trains_caches_and_redraws():
-    box = wc.digits_panel(epochs=3)
-    out = find(box, wc.W.Output)[0]
+    box = ch13.digits_panel(epochs=3)
+    out = find(box, W.Output)[0]
     first = image(out)
-    sigma = [s for s in find(box, wc.W.FloatLogSlider) if "σ" in s.description][0]
-    init = find(box, wc.W.Dropdown)[0]
+    sigma = [s for s in find(box, W.FloatLogSlider) if "σ" in s.description][0]
+    init = find(box, W.Dropdown)[0]
     assert sigma.disabled
     init.value = "normal"
     assert not sigma.disabled and image(out) != first
-    run = wc.digits_run(0.5, "normal", 0.01, 3)
-    assert wc.digits_run(0.5, "normal", 0.01, 3) is run            # cached
-    assert wc.digits_run(0.5, "he", 0.3, 3) is wc.digits_run(0.5, "he", 0.01, 3)   # σ ignored for He
+    run = ch13.digits_run(0.5, "normal", 0.01, 3)
+    assert ch13.digits_run(0.5, "normal", 0.01, 3) is run            # cached
+    assert ch13.digits_run(0.5, "he", 0.3, 3) is ch13.digits_run(0.5, "he", 0.01, 3)   # σ ignored for He
     h, acc = run
     assert len(acc) == len(h.loss) == 4 and len(h.val_loss) == 4
 
@@ -171,4 +174,4 @@ def test_digits_panel_trains_caches_and_redraws():
 ])
 def test_digits_run_rejects_bad_arguments(kwargs, exc, word):
     with pytest.raises(exc, match=word):
-        wc.digits_run(**kwargs)
+        ch13.digits_run(**kwargs)

@@ -5,7 +5,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import widgets_regularisation as reg  # noqa: E402
+from dlcore.chapters import ch12_regularisation as ch12  # noqa: E402
 
 EPOCHS = 200            # short runs keep the tests fast; the chapter uses the full budget
 DIGITS_EPOCHS = 15
@@ -25,16 +25,16 @@ def _close_figures():
     ([5.0], 1, (None, 0)),
 ])
 def test_algorithm1_on_hand_made_curves(curve, patience, expected):
-    assert reg.algorithm1(curve, patience) == expected
+    assert ch12.algorithm1(curve, patience) == expected
 
 
 @pytest.mark.parametrize("patience", [1, 3, 10, 40])
 def test_algorithm1_replays_fit_with_patience(patience):
-    X, T, Xv, Tv = reg.sine_task()
-    full = reg.sine_run(EPOCHS)["history"]
-    net = reg.sine_network()
-    h = dl.fit(net, X, T, validation=(Xv, Tv), patience=patience, **{**reg.SINE_FIT, "epochs": EPOCHS})
-    stop, best = reg.algorithm1(full.val_loss, patience)
+    X, T, Xv, Tv = ch12.sine_task()
+    full = ch12.sine_run(EPOCHS)["history"]
+    net = ch12.sine_network()
+    h = dl.fit(net, X, T, validation=(Xv, Tv), patience=patience, **{**ch12.SINE_FIT, "epochs": EPOCHS})
+    stop, best = ch12.algorithm1(full.val_loss, patience)
     if stop is None:
         assert h.status == "max_epochs" and h.epochs == EPOCHS
     else:
@@ -46,18 +46,18 @@ def test_algorithm1_replays_fit_with_patience(patience):
 
 
 def test_sine_run_keeps_the_fit_of_every_possible_best_epoch():
-    run = reg.sine_run(EPOCHS)
+    run = ch12.sine_run(EPOCHS)
     val = run["history"].val_loss
     for patience in range(1, EPOCHS + 1, 7):
-        _, best = reg.algorithm1(val, patience)
+        _, best = ch12.algorithm1(val, patience)
         assert best in run["fits"]
-    assert EPOCHS in run["fits"] and run["fits"][EPOCHS].shape == (reg.GRID.shape[0],)
-    assert reg.sine_run(EPOCHS) is run                      # cached
+    assert EPOCHS in run["fits"] and run["fits"][EPOCHS].shape == (ch12.GRID.shape[0],)
+    assert ch12.sine_run(EPOCHS) is run                      # cached
 
 
 def test_early_stopping_figure_marks_stop_and_best():
-    fig = reg.early_stopping_figure(patience=20, epochs=EPOCHS)
-    stop, best = reg.algorithm1(reg.sine_run(EPOCHS)["history"].val_loss, 20)
+    fig = ch12.early_stopping_figure(patience=20, epochs=EPOCHS)
+    stop, best = ch12.algorithm1(ch12.sine_run(EPOCHS)["history"].val_loss, 20)
     title = fig.axes[0].get_title(loc="left")
     assert f"patience 20" in title and f"restored epoch {best}" in title
     assert (f"stopped at epoch {stop}" in title) if stop is not None else ("never" in title)
@@ -66,38 +66,38 @@ def test_early_stopping_figure_marks_stop_and_best():
 
 
 def test_digits_networks_differ_only_by_dropout():
-    a, b = reg.digits_network(0.3), reg.digits_network(0.0)
+    a, b = ch12.digits_network(0.3), ch12.digits_network(0.0)
     assert [type(l).__name__ for l in a.layers] == ["Dropout", "Dense", "Dropout", "Dense"]
     assert [type(l).__name__ for l in b.layers] == ["Dense", "Dense"]
-    X, _, _, _, _ = reg.digits_task()
+    X, _, _, _, _ = ch12.digits_task()
     np.testing.assert_array_equal(a.predict(X), b.predict(X))   # identity at inference
 
 
 def test_dropout_run_is_cached_and_rate_rounded():
-    h1, acc1 = reg.dropout_run(0.2, epochs=DIGITS_EPOCHS)
-    h2, acc2 = reg.dropout_run(0.2 + 1e-12, epochs=DIGITS_EPOCHS)
+    h1, acc1 = ch12.dropout_run(0.2, epochs=DIGITS_EPOCHS)
+    h2, acc2 = ch12.dropout_run(0.2 + 1e-12, epochs=DIGITS_EPOCHS)
     assert h1 is h2 and acc1 == acc2
     assert len(h1.loss) == DIGITS_EPOCHS + 1 and len(h1.val_loss) == DIGITS_EPOCHS + 1
     assert 0.0 <= acc1 <= 1.0
 
 
 def test_dropout_figure_compares_with_no_dropout():
-    fig = reg.dropout_figure(0.3, epochs=DIGITS_EPOCHS)
+    fig = ch12.dropout_figure(0.3, epochs=DIGITS_EPOCHS)
     labels = [l.get_label() for l in fig.axes[0].get_lines()]
     assert any(s.startswith("rate 0.3") for s in labels) and any(s.startswith("no dropout") for s in labels)
     assert "ρ = 0.7" in fig.axes[0].get_title(loc="left")
-    fig0 = reg.dropout_figure(0.0, epochs=DIGITS_EPOCHS)
+    fig0 = ch12.dropout_figure(0.0, epochs=DIGITS_EPOCHS)
     assert len(fig0.axes[0].get_lines()) == 2
 
 
 def test_panels_draw_their_default_and_redraw():
-    es = reg.early_stopping_panel(patience=30, epochs=EPOCHS)
+    es = ch12.early_stopping_panel(patience=30, epochs=EPOCHS)
     first = es.output.outputs[0]["data"]["image/png"]
     es.slider.value = 5
     assert es.output.outputs[0]["data"]["image/png"] != first
     assert "patience" in es.slider.description
 
-    do = reg.dropout_panel(rate=0.2, epochs=DIGITS_EPOCHS)
+    do = ch12.dropout_panel(rate=0.2, epochs=DIGITS_EPOCHS)
     first = do.output.outputs[0]["data"]["image/png"]
     assert "drop probability" in do.slider.description
     do.slider.value = 0.4
@@ -105,21 +105,21 @@ def test_panels_draw_their_default_and_redraw():
 
 
 @pytest.mark.parametrize("call, exc", [
-    (lambda: reg.algorithm1([1.0, 2.0], 0), ValueError),
-    (lambda: reg.algorithm1([1.0, 2.0], 1.5), TypeError),
-    (lambda: reg.algorithm1([], 3), ValueError),
-    (lambda: reg.algorithm1([[1.0, 2.0]], 3), ValueError),
-    (lambda: reg.early_stopping_figure(patience=0, epochs=EPOCHS), ValueError),
-    (lambda: reg.early_stopping_panel(patience=-1, epochs=EPOCHS), ValueError),
-    (lambda: reg.sine_run(0), ValueError),
-    (lambda: reg.sine_network(width=0), ValueError),
-    (lambda: reg.digits_network(1.0), ValueError),
-    (lambda: reg.digits_network(-0.1), ValueError),
-    (lambda: reg.digits_network(float("nan")), ValueError),
-    (lambda: reg.dropout_run("0.2"), TypeError),
-    (lambda: reg.dropout_figure(1.2), ValueError),
-    (lambda: reg.dropout_panel(rate=0.9), ValueError),
-    (lambda: reg.digits_task(n_train=5), ValueError),
+    (lambda: ch12.algorithm1([1.0, 2.0], 0), ValueError),
+    (lambda: ch12.algorithm1([1.0, 2.0], 1.5), TypeError),
+    (lambda: ch12.algorithm1([], 3), ValueError),
+    (lambda: ch12.algorithm1([[1.0, 2.0]], 3), ValueError),
+    (lambda: ch12.early_stopping_figure(patience=0, epochs=EPOCHS), ValueError),
+    (lambda: ch12.early_stopping_panel(patience=-1, epochs=EPOCHS), ValueError),
+    (lambda: ch12.sine_run(0), ValueError),
+    (lambda: ch12.sine_network(width=0), ValueError),
+    (lambda: ch12.digits_network(1.0), ValueError),
+    (lambda: ch12.digits_network(-0.1), ValueError),
+    (lambda: ch12.digits_network(float("nan")), ValueError),
+    (lambda: ch12.dropout_run("0.2"), TypeError),
+    (lambda: ch12.dropout_figure(1.2), ValueError),
+    (lambda: ch12.dropout_panel(rate=0.9), ValueError),
+    (lambda: ch12.digits_task(n_train=5), ValueError),
 ])
 def test_bad_input_raises(call, exc):
     with pytest.raises(exc):

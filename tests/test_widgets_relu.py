@@ -4,10 +4,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import plots_relu  # noqa: E402
 
 pytest.importorskip("ipywidgets")
-from dlcore import widgets_relu  # noqa: E402
+from dlcore.chapters import ch08_matrix_form as ch08  # noqa: E402
+from dlcore.chapters import ch09_relu as ch09  # noqa: E402
 
 D = dl.datasets.power_plant()
 
@@ -25,11 +25,11 @@ def _image(out):
 
 # ----------------------------------------------------------------------------- delta panel
 def test_scalar_delta_matches_backward_for_every_neuron_and_activation():
-    for activation in widgets_relu.DELTA_ACTIVATIONS:
+    for activation in ch08.DELTA_ACTIVATIONS:
         net = dl.datasets.kelleher_network(activation)
         grads = net.backward(net.forward(D.X), D.T)
         for j in range(4):
-            delta, *_ = widgets_relu.scalar_delta(net, D.X[j], D.T[j])
+            delta, *_ = ch08.scalar_delta(net, D.X[j], D.T[j])
             matrix = np.concatenate([grads.delta[l][j] for l in (1, 2, 3)])
             np.testing.assert_allclose([delta[n] for n in range(3, 9)], matrix, rtol=1e-12, atol=1e-18)
 
@@ -37,28 +37,28 @@ def test_scalar_delta_matches_backward_for_every_neuron_and_activation():
 def test_scalar_delta_rejects_bad_input():
     net = dl.datasets.kelleher_network()
     with pytest.raises(TypeError, match="net"):
-        widgets_relu.scalar_delta("net", D.X[0], D.T[0])
+        ch08.scalar_delta("net", D.X[0], D.T[0])
     with pytest.raises(ValueError, match="x must hold 2 inputs"):
-        widgets_relu.scalar_delta(net, [0.1, 0.2, 0.3], D.T[0])
+        ch08.scalar_delta(net, [0.1, 0.2, 0.3], D.T[0])
     with pytest.raises(ValueError, match="x"):
-        widgets_relu.scalar_delta(net, D.X, D.T[0])
+        ch08.scalar_delta(net, D.X, D.T[0])
     with pytest.raises(ValueError, match="t"):
-        widgets_relu.scalar_delta(net, D.X[0], [np.nan])
+        ch08.scalar_delta(net, D.X[0], [np.nan])
 
 
 def test_delta_figure_three_ways_agree_and_match_eq_34():
-    fig, info = widgets_relu.delta_figure(example=1, neuron=7, activation="logistic")
+    fig, info = ch08.delta_figure(example=1, neuron=7, activation="logistic")
     assert round(info["matrix"], 4) == -0.0105                      # Kelleher eq. 34
     assert info["scalar"] == pytest.approx(info["matrix"], rel=1e-12)
     assert info["finite_difference"] == pytest.approx(info["matrix"], rel=1e-6)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "δ7" in texts and "finite difference" in texts
-    _, dead = widgets_relu.delta_figure(example=1, neuron=3, activation="relu")
+    _, dead = ch08.delta_figure(example=1, neuron=3, activation="relu")
     assert dead["matrix"] == dead["scalar"] == 0.0 and abs(dead["finite_difference"]) < 1e-12
 
 
 def test_delta_panel_redraws_when_a_dropdown_changes():
-    panel = widgets_relu.delta_panel()
+    panel = ch08.delta_panel()
     example, neuron, activation = panel.children[0].children
     out = panel.children[1]
     first = _image(out)
@@ -81,25 +81,25 @@ def test_delta_panel_redraws_when_a_dropdown_changes():
 ])
 def test_delta_figure_rejects_bad_arguments(kwargs, exc, word):
     with pytest.raises(exc, match=word):
-        widgets_relu.delta_figure(**kwargs)
+        ch08.delta_figure(**kwargs)
 
 
 def test_delta_panel_rejects_bad_arguments():
     with pytest.raises(ValueError, match="neuron"):
-        widgets_relu.delta_panel(neuron=1)
+        ch08.delta_panel(neuron=1)
 
 
 # ------------------------------------------------------------------------------ relu panel
 def test_relu_figure_counts_dead_units():
-    fig, h, dead = widgets_relu.relu_figure(lr=0.2, activation="relu", epochs=1000)
+    fig, h, dead = ch09.relu_figure(lr=0.2, activation="relu", epochs=1000)
     assert h.status == "converged" and dead == 1                   # neuron 4 is dead from the start
-    _, h5, dead5 = widgets_relu.relu_figure(lr=0.5, activation="relu", epochs=300)
+    _, h5, dead5 = ch09.relu_figure(lr=0.5, activation="relu", epochs=300)
     assert h5.final_loss == pytest.approx(0.5 * np.sum(D.T ** 2)) and dead5 == 4
     assert "dead" in fig._suptitle.get_text()
 
 
 def test_relu_panel_redraws_when_the_sliders_move():
-    panel = widgets_relu.relu_panel(epochs=300)
+    panel = ch09.relu_panel(epochs=300)
     lr, activation, alpha = panel.children[0].children
     out = panel.children[1]
     assert alpha.disabled                                          # α only matters for leaky ReLU
@@ -127,70 +127,70 @@ def test_relu_panel_redraws_when_the_sliders_move():
 ])
 def test_relu_figure_rejects_bad_arguments(kwargs, exc, word):
     with pytest.raises(exc, match=word):
-        widgets_relu.relu_figure(**kwargs)
+        ch09.relu_figure(**kwargs)
     with pytest.raises(exc, match=word):
-        widgets_relu.relu_panel(**kwargs)
+        ch09.relu_panel(**kwargs)
 
 
 def test_relu_network_builds_each_variant():
-    assert widgets_relu.relu_network("leaky_relu", alpha=0.2).layers[0].activation.alpha == 0.2
-    assert widgets_relu.relu_network("prelu").layers[1].lam.shape == (2,)
+    assert ch09.relu_network("leaky_relu", alpha=0.2).layers[0].activation.alpha == 0.2
+    assert ch09.relu_network("prelu").layers[1].lam.shape == (2,)
     with pytest.raises(ValueError, match="activation"):
-        widgets_relu.relu_network("tanh")
+        ch09.relu_network("tanh")
 
 
 # ----------------------------------------------------------------------------------- plots
 def test_unit_activity_counts_active_examples():
-    counts = plots_relu.unit_activity(dl.datasets.kelleher_network("relu"), D.X)
+    counts = ch09.unit_activity(dl.datasets.kelleher_network("relu"), D.X)
     assert [c.tolist() for c in counts] == [[3, 0, 4], [4, 4], [4]]
     with pytest.raises(TypeError, match="net"):
-        plots_relu.unit_activity("network", D.X)
+        ch09.unit_activity("network", D.X)
 
 
 def test_sse_curves_put_the_outcome_in_the_legend():
     h = dl.fit(dl.datasets.kelleher_network("relu"), D.X, D.T, lr=0.2, epochs=1000, tol=1e-4, rng=0)
-    fig = plots_relu.sse_curves({"a": h}, tol=1e-4)
+    fig = ch09.sse_curves({"a": h}, tol=1e-4)
     ax = fig.axes[0]
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), h.loss)
     assert "converged at epoch 429" in ax.get_legend().get_texts()[0].get_text()
     with pytest.raises(TypeError, match="runs"):
-        plots_relu.sse_curves([h])
+        ch09.sse_curves([h])
     with pytest.raises(TypeError, match="History"):
-        plots_relu.sse_curves({"a": [1.0, 0.5]})
+        ch09.sse_curves({"a": [1.0, 0.5]})
 
 
 def test_jacobian_heatmaps_annotate_entries_and_check_shapes():
     J = dl.activations.get("softmax").jacobian(np.array([1.5, -0.9, 0.6]))
-    fig = plots_relu.jacobian_heatmaps({"softmax": J}, names={"softmax": [0, 1, 2]}, decimals=4)
+    fig = ch08.jacobian_heatmaps({"softmax": J}, names={"softmax": [0, 1, 2]}, decimals=4)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "-0.0405" in texts and "0.2218" in texts
     with pytest.raises(ValueError, match="square"):
-        plots_relu.jacobian_heatmaps({"bad": np.ones((2, 3))})
+        ch08.jacobian_heatmaps({"bad": np.ones((2, 3))})
     with pytest.raises(ValueError, match="square"):
-        plots_relu.jacobian_heatmaps({"a": J}, names={"a": [1, 2]})
+        ch08.jacobian_heatmaps({"a": J}, names={"a": [1, 2]})
     with pytest.raises(TypeError, match="mats"):
-        plots_relu.jacobian_heatmaps(J)
+        ch08.jacobian_heatmaps(J)
     with pytest.raises(ValueError, match="decimals"):
-        plots_relu.jacobian_heatmaps({"a": J}, decimals=-1)
+        ch08.jacobian_heatmaps({"a": J}, decimals=-1)
 
 
 def test_other_figures_check_their_arguments():
-    assert plots_relu.output_delta_figure(0.0).axes
-    assert len(plots_relu.relu_family_figure().axes) == 2
-    assert plots_relu.subgradient_figure().axes
+    assert ch08.output_delta_figure(0.0).axes
+    assert len(ch09.relu_family_figure().axes) == 2
+    assert ch09.subgradient_figure().axes
     lams = np.array([[0.25, 0.25], [0.3, 0.2]])
-    assert len(plots_relu.lambda_figure(lams, ["λ3", "λ4"]).axes[0].get_lines()) == 2
+    assert len(ch09.lambda_figure(lams, ["λ3", "λ4"]).axes[0].get_lines()) == 2
     with pytest.raises(ValueError, match="target"):
-        plots_relu.output_delta_figure(2.0)
+        ch08.output_delta_figure(2.0)
     with pytest.raises(ValueError, match="alpha"):
-        plots_relu.relu_family_figure(alpha=-0.1)
+        ch09.relu_family_figure(alpha=-0.1)
     with pytest.raises(ValueError, match="z_range"):
-        plots_relu.relu_family_figure(z_range=(0.5, 3.0))
+        ch09.relu_family_figure(z_range=(0.5, 3.0))
     with pytest.raises(TypeError, match="z_range"):
-        plots_relu.relu_family_figure(z_range=(-1.0, 0.0, 1.0))
+        ch09.relu_family_figure(z_range=(-1.0, 0.0, 1.0))
     with pytest.raises(ValueError, match="slopes"):
-        plots_relu.subgradient_figure(slopes=[0.5, 1.5])
+        ch09.subgradient_figure(slopes=[0.5, 1.5])
     with pytest.raises(ValueError, match="labels"):
-        plots_relu.lambda_figure(lams, ["λ3"])
+        ch09.lambda_figure(lams, ["λ3"])
     with pytest.raises(TypeError, match="histories"):
-        plots_relu.relu_training_figure([1, 2], dl.datasets.kelleher_network("relu"), D.X)
+        ch09.relu_training_figure([1, 2], dl.datasets.kelleher_network("relu"), D.X)

@@ -3,11 +3,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcore import plots_sequences as ps  # noqa: E402
-from dlcore.conv import KELLEHER_FILTER, kelleher_four  # noqa: E402
+from dlcore.chapters.ch14_convolution import KELLEHER_FILTER, kelleher_four  # noqa: E402
+from dlcore.viz import (
+    curves,  # noqa: E402
+    images,  # noqa: E402
+)
 
 W = pytest.importorskip("ipywidgets")
-from dlcore import widgets_sequences as ws  # noqa: E402
+from dlcore.chapters import ch14_convolution as ch14  # noqa: E402
+from dlcore.chapters import ch15_rnn as ch15  # noqa: E402
+from dlcore.chapters import ch16_lstm as ch16  # noqa: E402
 
 
 def _png(panel):
@@ -18,7 +23,7 @@ def _png(panel):
 
 def test_image_grid_shows_every_image_with_its_title():
     imgs = [np.arange(9.0).reshape(3, 3), -np.eye(3), np.ones((2, 4))]
-    fig = ps.image_grid(imgs, ["a", "b", "c"], ncols=2, values=True, diverging=True)
+    fig = images.image_grid(imgs, ["a", "b", "c"], ncols=2, values=True, diverging=True)
     axes = [ax for ax in fig.axes if ax.images]
     assert len(axes) == 3
     assert [ax.get_title() for ax in axes] == ["a", "b", "c"]
@@ -29,30 +34,30 @@ def test_image_grid_shows_every_image_with_its_title():
 
 def test_image_grid_rejects_bad_input():
     with pytest.raises(ValueError, match="at least one"):
-        ps.image_grid([])
+        images.image_grid([])
     with pytest.raises(ValueError, match=r"images\[0\]"):
-        ps.image_grid([np.zeros(3)])
+        images.image_grid([np.zeros(3)])
     with pytest.raises(ValueError, match="titles"):
-        ps.image_grid([np.zeros((2, 2))], ["a", "b"])
+        images.image_grid([np.zeros((2, 2))], ["a", "b"])
 
 
 def test_receptive_field_figure_reports_the_lecture_value():
-    fig = ps.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(2, 1))
+    fig = ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(2, 1))
     assert "765" in fig.texts[0].get_text() or "765" in fig._suptitle.get_text()
     fmap_ax = fig.axes[2]
     np.testing.assert_array_equal(fmap_ax.images[0].get_array()[2, 1], 765)
     plt.close(fig)
-    fig = ps.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, stride=2, padding=1)
+    fig = ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, stride=2, padding=1)
     assert fig.axes[2].images[0].get_array().shape == (3, 3)
     assert fig.axes[0].images[0].get_array().shape == (8, 8)
     plt.close(fig)
     with pytest.raises(ValueError, match="position"):
-        ps.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(4, 0))
+        ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(4, 0))
 
 
 def test_gradient_norm_plot_draws_each_curve_on_a_log_axis():
     a, b = np.array([1e-3, 1e-2, 1.0]), np.array([0.5, 0.7, 1.0])
-    fig = ps.gradient_norm_plot({"rnn": a, "lstm": b}, reference={"ρ^(T−t)": b})
+    fig = curves.gradient_norm_plot({"rnn": a, "lstm": b}, reference={"ρ^(T−t)": b})
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
     lines = ax.get_lines()
@@ -61,23 +66,23 @@ def test_gradient_norm_plot_draws_each_curve_on_a_log_axis():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["rnn", "lstm", "ρ^(T−t)"]
     plt.close(fig)
     with pytest.raises(TypeError, match="mapping"):
-        ps.gradient_norm_plot([1, 2])
+        curves.gradient_norm_plot([1, 2])
     with pytest.raises(ValueError, match="1-D"):
-        ps.gradient_norm_plot({"x": np.ones((2, 2))})
+        curves.gradient_norm_plot({"x": np.ones((2, 2))})
 
 
 def test_unrolled_rnn_figure_labels_every_step():
-    fig = ps.unrolled_rnn_figure(3, x=[1, 0.5, -1], h=["a", "b", "c"], y=[0.1, 0.2, 0.3])
+    fig = ch15.unrolled_rnn_figure(3, x=[1, 0.5, -1], h=["a", "b", "c"], y=[0.1, 0.2, 0.3])
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     for piece in ("$x_3$", "$h_0$", "0.5", "c", "0.3", "$W_{hh}$"):
         assert piece in texts
     plt.close(fig)
     with pytest.raises(ValueError, match="T"):
-        ps.unrolled_rnn_figure(0)
+        ch15.unrolled_rnn_figure(0)
 
 
 def test_conv_panel_draws_and_follows_its_controls():
-    panel = ws.conv_panel()
+    panel = ch14.conv_panel()
     first = _png(panel)
     (img, ker), (stride, padding, window) = panel.children[0].children, panel.children[1].children
     assert window.max == 15                         # a 4×4 map from the 6×6 image
@@ -86,37 +91,37 @@ def test_conv_panel_draws_and_follows_its_controls():
     stride.value = 3
     assert window.max == 3 and window.value <= 3
     window.value = 2
-    ker.value = list(ws.KERNELS)[1]
-    img.value = ws.IMAGES[1]
+    ker.value = list(ch14.KERNELS)[1]
+    img.value = ch14.IMAGES[1]
     assert _png(panel)
 
 
 def test_conv_figure_and_its_errors():
-    fig, fmap = ws.conv_figure()
+    fig, fmap = ch14.conv_figure()
     assert fmap[2, 1] == 765 and fmap[0, 0] == 255
     plt.close(fig)
     with pytest.raises(ValueError, match="kernel"):
-        ws.conv_figure(kernel="sobel")
+        ch14.conv_figure(kernel="sobel")
     with pytest.raises(ValueError, match="window"):
-        ws.conv_figure(window=16)
+        ch14.conv_figure(window=16)
     with pytest.raises(ValueError, match="stride"):
-        ws.conv_figure(stride=0)
+        ch14.conv_figure(stride=0)
 
 
 def test_rnn_norms_follow_the_scale_exactly_for_linear_units():
     for scale in (0.5, 1.3):
-        n = ws.rnn_norms(scale, "linear", 12)
+        n = ch15.rnn_norms(scale, "linear", 12)
         np.testing.assert_allclose(n[:-1] / n[1:], scale, rtol=1e-9)
     with pytest.raises(ValueError, match="scale"):
-        ws.rnn_norms(0.0)
+        ch15.rnn_norms(0.0)
     with pytest.raises(ValueError, match="activation"):
-        ws.rnn_norms(1.0, "softmax")
+        ch15.rnn_norms(1.0, "softmax")
     with pytest.raises(ValueError, match="length"):
-        ws.rnn_norms(1.0, "tanh", 1)
+        ch15.rnn_norms(1.0, "tanh", 1)
 
 
 def test_rnn_gradient_panel_redraws_when_the_slider_moves():
-    panel = ws.rnn_gradient_panel(length=10)
+    panel = ch15.rnn_gradient_panel(length=10)
     rho, act, T = panel.children[0].children
     first = _png(panel)
     rho.value = 0.5
@@ -127,18 +132,18 @@ def test_rnn_gradient_panel_redraws_when_the_slider_moves():
 
 
 def test_long_range_norms_show_the_lstm_keeping_its_gradient():
-    rnn_h, rnn_c = ws.long_range_norms("rnn", length=30)
-    lstm_h, lstm_c = ws.long_range_norms("lstm", length=30, forget_bias=2.0)
-    closed_h, _ = ws.long_range_norms("lstm", length=30, forget_bias=0.0)
+    rnn_h, rnn_c = ch16.long_range_norms("rnn", length=30)
+    lstm_h, lstm_c = ch16.long_range_norms("lstm", length=30, forget_bias=2.0)
+    closed_h, _ = ch16.long_range_norms("lstm", length=30, forget_bias=0.0)
     assert rnn_c is None and lstm_c.shape == (30,)
     assert lstm_h[-1] == pytest.approx(1.0) and rnn_h[-1] == pytest.approx(1.0)
     assert lstm_h[0] > 3 * rnn_h[0] and closed_h[0] < rnn_h[0]
     with pytest.raises(ValueError, match="model"):
-        ws.long_range_norms("gru")
+        ch16.long_range_norms("gru")
 
 
 def test_lstm_gradient_panel_redraws_when_the_slider_moves():
-    panel = ws.lstm_gradient_panel(length=10, forget_bias=1.0)
+    panel = ch16.lstm_gradient_panel(length=10, forget_bias=1.0)
     T, fb = panel.children[0].children
     first = _png(panel)
     fb.value = 3.0

@@ -1,8 +1,8 @@
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from dlcore import widgets_static  # noqa: E402
-from dlcore.widgets_static import frames_panel, static_mode  # noqa: E402
+from dlcore.ui import static as ui_static  # noqa: E402
+from dlcore.ui.static import frames_panel, static_mode  # noqa: E402
 
 
 def line_figure(slope, colour="C0"):
@@ -40,11 +40,11 @@ def test_two_parameters_nest_stacks_and_link_every_inner_stack():
 
 
 def test_static_mode_follows_the_environment(monkeypatch):
-    monkeypatch.delenv(widgets_static.ENV, raising=False)
+    monkeypatch.delenv(ui_static.ENV, raising=False)
     assert not static_mode()
-    monkeypatch.setenv(widgets_static.ENV, "1")
+    monkeypatch.setenv(ui_static.ENV, "1")
     assert static_mode()
-    monkeypatch.setenv(widgets_static.ENV, "0")
+    monkeypatch.setenv(ui_static.ENV, "0")
     assert not static_mode()
 
 

@@ -4,19 +4,19 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
-from dlcore import descent as D  # noqa: E402
-from dlcore import plots_training as pt  # noqa: E402
+from dlcore.train import descent  # noqa: E402
 
 W = pytest.importorskip("ipywidgets")
-from dlcore import widgets_training as wt  # noqa: E402
-
-
 from helpers import image  # noqa: E402
+
+from dlcore.chapters import ch04_encoding as ch04  # noqa: E402
+from dlcore.chapters import ch05_losses as ch05  # noqa: E402
+from dlcore.chapters import ch06_descent as ch06  # noqa: E402
 
 
 # ---------------------------------------------------------------- panels
 def test_binning_panel_redraws_when_the_slider_moves():
-    panel = wt.binning_panel()
+    panel = ch04.binning_panel()
     slider, out = panel.children
     first = image(out)
     slider.value = 5
@@ -25,7 +25,7 @@ def test_binning_panel_redraws_when_the_slider_moves():
 
 
 def test_loss_panel_redraws_for_each_control():
-    panel = wt.loss_panel()
+    panel = ch05.loss_panel()
     (target, loss, eps), out = panel.children[0].children, panel.children[1]
     seen = {image(out)}
     for control, value in ((target, 0.0), (loss, "sse"), (eps, 0.2)):
@@ -35,43 +35,43 @@ def test_loss_panel_redraws_for_each_control():
 
 
 def test_step_size_panel_redraws_and_names_the_regime():
-    panel = wt.step_size_panel(lr=0.1, curvature=4.0)
+    panel = ch06.step_size_panel(lr=0.1, curvature=4.0)
     slider, out = panel.children
     first = image(out)
     slider.value = 0.4
     assert image(out) != first
-    fig = wt.step_size_figure(0.4, 4.0)
+    fig = ch06.step_size_figure(0.4, 4.0)
     assert "oscillating" in fig._suptitle.get_text()
-    assert "diverging" in wt.step_size_figure(0.6, 4.0)._suptitle.get_text()
+    assert "diverging" in ch06.step_size_figure(0.6, 4.0)._suptitle.get_text()
 
 
 def test_descent_panel_redraws_for_batch_size_and_momentum():
-    panel = wt.descent_panel(epochs=5)
+    panel = ch06.descent_panel(epochs=5)
     (size, rate, mom), out = panel.children[0].children, panel.children[1]
     first = image(out)
     size.value = "online (batch of 1)"
     second = image(out)
     mom.value = 0.5
     assert len({first, second, image(out)}) == 3
-    assert "100 updates" in wt.descent_panel_figure("online (batch of 1)", epochs=5).axes[0].get_title()
-    assert "diverged" in wt.descent_panel_figure("full batch", lr=3.0, epochs=200).axes[0].get_title()
+    assert "100 updates" in ch06.descent_panel_figure("online (batch of 1)", epochs=5).axes[0].get_title()
+    assert "diverged" in ch06.descent_panel_figure("full batch", lr=3.0, epochs=200).axes[0].get_title()
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda: wt.binning_panel(1), ValueError, "n_bins"),
-    (lambda: wt.binning_panel(11), ValueError, "n_bins"),
-    (lambda: wt.binning_panel("3"), TypeError, "n_bins"),
-    (lambda: wt.loss_panel(target=1.5), ValueError, "target"),
-    (lambda: wt.loss_panel(loss="hinge"), ValueError, "loss"),
-    (lambda: wt.loss_panel(smoothing=0.49), ValueError, "smoothing"),
-    (lambda: wt.step_size_panel(lr=0), ValueError, "lr"),
-    (lambda: wt.step_size_panel(curvature=-1), ValueError, "curvature"),
-    (lambda: wt.step_size_figure(x0=0), ValueError, "x0"),
-    (lambda: wt.descent_panel(batch="huge"), ValueError, "batch"),
-    (lambda: wt.descent_panel(lr=5.0), ValueError, "lr"),
-    (lambda: wt.descent_panel(momentum=0.99), ValueError, "momentum"),
-    (lambda: wt.descent_panel_figure(epochs=0), ValueError, "epochs"),
-    (lambda: wt.descent_panel_figure(seed=-1), ValueError, "seed"),
+    (lambda: ch04.binning_panel(1), ValueError, "n_bins"),
+    (lambda: ch04.binning_panel(11), ValueError, "n_bins"),
+    (lambda: ch04.binning_panel("3"), TypeError, "n_bins"),
+    (lambda: ch05.loss_panel(target=1.5), ValueError, "target"),
+    (lambda: ch05.loss_panel(loss="hinge"), ValueError, "loss"),
+    (lambda: ch05.loss_panel(smoothing=0.49), ValueError, "smoothing"),
+    (lambda: ch06.step_size_panel(lr=0), ValueError, "lr"),
+    (lambda: ch06.step_size_panel(curvature=-1), ValueError, "curvature"),
+    (lambda: ch06.step_size_figure(x0=0), ValueError, "x0"),
+    (lambda: ch06.descent_panel(batch="huge"), ValueError, "batch"),
+    (lambda: ch06.descent_panel(lr=5.0), ValueError, "lr"),
+    (lambda: ch06.descent_panel(momentum=0.99), ValueError, "momentum"),
+    (lambda: ch06.descent_panel_figure(epochs=0), ValueError, "epochs"),
+    (lambda: ch06.descent_panel_figure(seed=-1), ValueError, "seed"),
 ])
 def test_panels_reject_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -80,64 +80,64 @@ def test_panels_reject_bad_arguments(call, exc, match):
 
 # ---------------------------------------------------------------- figures
 def test_loss_figure_draws_the_losses_and_their_deltas():
-    fig = pt.loss_figure(1.0)
+    fig = ch05.loss_figure(1.0)
     ax_e, ax_g, ax_d = fig.axes
     assert len(ax_e.get_lines()) >= 2
     z, delta_ce = ax_d.get_lines()[1].get_data()
     a = 1 / (1 + np.exp(-z))
     np.testing.assert_allclose(delta_ce, a - 1.0, atol=1e-12)           # cross-entropy: a - t
     np.testing.assert_allclose(ax_d.get_lines()[0].get_ydata(), (a - 1) * a * (1 - a), atol=1e-12)
-    smoothed = pt.loss_figure(1.0, "binary_cross_entropy", smoothing=0.1)
+    smoothed = ch05.loss_figure(1.0, "binary_cross_entropy", smoothing=0.1)
     a, E = smoothed.axes[0].get_lines()[0].get_data()
     assert abs(a[np.argmin(E)] - 0.9) < 0.005                          # minimum at t' = 1 - ε
 
 
 def test_encoding_and_binning_figures():
-    fig = pt.encoding_heatmap(dl.one_hot([0, 2], 3), ["x", "y"], ["a", "b", "c"])
+    fig = ch04.encoding_heatmap(dl.one_hot([0, 2], 3), ["x", "y"], ["a", "b", "c"])
     assert [t.get_text() for t in fig.axes[0].texts].count("1") == 2
-    fig = pt.binning_figure([0.1, 0.9], [0, 0.5, 1], dl.one_hot([0, 1], 2))
+    fig = ch04.binning_figure([0.1, 0.9], [0, 0.5, 1], dl.one_hot([0, 1], 2))
     assert len(fig.axes) == 2
 
 
 def test_descent_figures_draw_every_path():
-    q = D.Quadratic([2.0])
-    paths = {f"η={lr}": D.gradient_descent(q.value, q.grad, 1.0, lr, 10) for lr in (0.1, 0.4)}
-    fig = pt.descent_1d(q.value, paths, (-1.5, 1.5), f_min=0.0)
+    q = descent.Quadratic([2.0])
+    paths = {f"η={lr}": descent.gradient_descent(q.value, q.grad, 1.0, lr, 10) for lr in (0.1, 0.4)}
+    fig = ch06.descent_1d(q.value, paths, (-1.5, 1.5), f_min=0.0)
     assert fig.axes[1].get_yscale() == "log"
     assert len(fig.axes[1].get_lines()) == 2
-    gallery = pt.descent_1d(q.value, paths, (-1.5, 1.5), separate=True)
+    gallery = ch06.descent_1d(q.value, paths, (-1.5, 1.5), separate=True)
     assert len(gallery.axes) == 3 and gallery.axes[0].get_title() == "η=0.1"
-    s = D.two_basins()
-    path = D.gradient_descent(s.value, s.grad, [0.5, 1.0], 0.05, 50)
-    fig = pt.descent_contour(s.value, {"p": path, "q": path.points[:5]}, s.extent, minima=s.minima)
+    s = descent.two_basins()
+    path = descent.gradient_descent(s.value, s.grad, [0.5, 1.0], 0.05, 50)
+    fig = ch06.descent_contour(s.value, {"p": path, "q": path.points[:5]}, s.extent, minima=s.minima)
     xs = fig.axes[0].get_lines()[0].get_xdata()
     np.testing.assert_allclose(xs, path.points[:, 0])
-    fig = pt.descent_contour(s.value, path, s.extent, colors=["#D55E00"])
+    fig = ch06.descent_contour(s.value, path, s.extent, colors=["#D55E00"])
     assert fig.axes[0].get_lines()[0].get_color() == "#D55E00"
 
 
 @pytest.mark.parametrize("call, exc, match", [
-    (lambda: pt.encoding_heatmap([1, 0]), ValueError, "codes"),
-    (lambda: pt.encoding_heatmap([[1, 0]], ["a", "b"]), ValueError, "row_labels"),
-    (lambda: pt.binning_figure([0.5], [1, 0], [[1]]), ValueError, "edges"),
-    (lambda: pt.binning_figure([0.5], [0, 0.5, 1], [[1]]), ValueError, "codes"),
-    (lambda: pt.loss_figure(2.0), ValueError, "target"),
-    (lambda: pt.loss_figure(1.0, "hinge"), ValueError, "loss"),
-    (lambda: pt.loss_figure(1.0, smoothing=0.5), ValueError, "smoothing"),
-    (lambda: pt.loss_figure(1.0, z_range=(3, -3)), ValueError, "z_range"),
-    (lambda: pt.descent_1d("f", [[0.0]], (0, 1)), TypeError, "f"),
-    (lambda: pt.descent_1d(abs, [[0.0]], (1, 0)), ValueError, "extent"),
-    (lambda: pt.descent_1d(abs, 42, (0, 1)), TypeError, "paths"),
-    (lambda: pt.descent_contour(abs, [[0.0, 0.0]], (0, 1, 0)), ValueError, "extent"),
-    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0, 0.0]], (0, 1, 0, 1)),
+    (lambda: ch04.encoding_heatmap([1, 0]), ValueError, "codes"),
+    (lambda: ch04.encoding_heatmap([[1, 0]], ["a", "b"]), ValueError, "row_labels"),
+    (lambda: ch04.binning_figure([0.5], [1, 0], [[1]]), ValueError, "edges"),
+    (lambda: ch04.binning_figure([0.5], [0, 0.5, 1], [[1]]), ValueError, "codes"),
+    (lambda: ch05.loss_figure(2.0), ValueError, "target"),
+    (lambda: ch05.loss_figure(1.0, "hinge"), ValueError, "loss"),
+    (lambda: ch05.loss_figure(1.0, smoothing=0.5), ValueError, "smoothing"),
+    (lambda: ch05.loss_figure(1.0, z_range=(3, -3)), ValueError, "z_range"),
+    (lambda: ch06.descent_1d("f", [[0.0]], (0, 1)), TypeError, "f"),
+    (lambda: ch06.descent_1d(abs, [[0.0]], (1, 0)), ValueError, "extent"),
+    (lambda: ch06.descent_1d(abs, 42, (0, 1)), TypeError, "paths"),
+    (lambda: ch06.descent_contour(abs, [[0.0, 0.0]], (0, 1, 0)), ValueError, "extent"),
+    (lambda: ch06.descent_contour(lambda P: P[..., 0], [[0.0, 0.0, 0.0]], (0, 1, 0, 1)),
      ValueError, "2 columns"),
-    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), levels=1),
+    (lambda: ch06.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), levels=1),
      ValueError, "levels"),
-    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), colors=["r", "b"]),
+    (lambda: ch06.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), colors=["r", "b"]),
      ValueError, "colors"),
-    (lambda: pt.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), aspect="square"),
+    (lambda: ch06.descent_contour(lambda P: P[..., 0], [[0.0, 0.0]], (0, 1, 0, 1), aspect="square"),
      ValueError, "aspect"),
-    (lambda: pt.descent_1d(abs, [[0.0]], (0, 1), f_min="low"), TypeError, "f_min"),
+    (lambda: ch06.descent_1d(abs, [[0.0]], (0, 1), f_min="low"), TypeError, "f_min"),
 ])
 def test_figures_reject_bad_arguments(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -146,17 +146,18 @@ def test_figures_reject_bad_arguments(call, exc, match):
 
 # ---------------------------------------------------------------- static site
 @pytest.mark.parametrize("make, controls, n_frames, shown", [
-    (lambda: wt.binning_panel(3), {"n_bins"}, 5, ("n_bins", 3)),
-    (lambda: wt.loss_panel(1.0, "both", 0.0), {"target", "smoothing"}, 6, ("target", 1.0)),
-    (lambda: wt.step_size_panel(0.1, 4.0), {"lr"}, 7, ("lr", 0.1)),
-    (lambda: wt.descent_panel(epochs=3), {"batch", "lr"}, 9, ("batch", "mini-batches of 5")),
+    (lambda: ch04.binning_panel(3), {"n_bins"}, 5, ("n_bins", 3)),
+    (lambda: ch05.loss_panel(1.0, "both", 0.0), {"target", "smoothing"}, 6, ("target", 1.0)),
+    (lambda: ch06.step_size_panel(0.1, 4.0), {"lr"}, 7, ("lr", 0.1)),
+    (lambda: ch06.descent_panel(epochs=3), {"batch", "lr"}, 9, ("batch", "mini-batches of 5")),
 ])
 def test_static_panels_precompute_a_grid_of_frames(monkeypatch, make, controls, n_frames, shown):
-    from dlcore import widgets_static
+    from dlcore.ui import static as ui_static
 
-    monkeypatch.setenv(widgets_static.ENV, "1")
-    for name in ("loss_figure", "step_size_figure", "descent_panel_figure"):  # cheap stand-ins:
-        monkeypatch.setattr(wt, name, lambda *a, **k: plt.figure(figsize=(1, 1)))  # count frames
+    monkeypatch.setenv(ui_static.ENV, "1")
+    for module, name in ((ch05, "loss_figure"), (ch06, "step_size_figure"),  # cheap stand-ins:
+                         (ch06, "descent_panel_figure")):                      # count frames
+        monkeypatch.setattr(module, name, lambda *a, **k: plt.figure(figsize=(1, 1)))
     box = make()
     assert set(box.controls) == controls and len(box.frames) == n_frames
     name, value = shown

@@ -1,0 +1,143 @@
+"""Chapter 16, long short-term memory: the lecture's worked examples and gradients over long ranges.
+
+* ``forget_gate_example`` (eq. 108) and ``figure41_example`` (Figure 41, eq. 132-138)
+* ``long_range_norms`` / ``lstm_gradient_figure`` / ``lstm_gradient_panel``: ‖∂E/∂h_t‖ of an LSTM
+  beside a simple RNN on a task with a long-range dependency
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ipywidgets as W
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .._validate import check_choice, check_int, check_real
+from ..data.datasets import long_range_task
+from ..nn.layers import Dense
+from ..nn.lstm import LSTM
+from ..nn.network import Network
+from ..nn.recurrent import SimpleRNN, gradient_norms
+from ..ui.panel import STYLE, show_figure
+from ..ui.static import frames_panel, static_mode
+from ..viz.curves import gradient_norm_plot
+
+__all__ = ["forget_gate_example", "figure41_example", "long_range_norms", "lstm_gradient_figure",
+           "lstm_gradient_panel"]
+
+
+def forget_gate_example():
+    """Kelleher et al., eq. 108: c_{t−1} = [1, 1, 1], h_{t−1} = [1, 1], x_t = [4] and W^(f).
+
+    Returns (W_f, c_prev, h_prev, x) with W_f of shape (3, 4) acting on hx = [1, h, x].
+    """
+    W_f = np.array([[0.0, 1.0, 1.0, 1.0],
+                    [0.0, -1.0, -1.0, -1.0],
+                    [0.0, 0.0, 0.0, 0.0]])
+    return W_f, np.array([1.0, 1.0, 1.0]), np.array([1.0, 1.0]), np.array([4.0])
+
+
+def figure41_example():
+    """An LSTM(1, 2) and the inputs of Kelleher et al.'s Figure 41 and eq. 132-138.
+
+    c_{t−1} = [0.3, 0.6], h_{t−1} = [0.1, 0.8], x_t = [0.9]; the incoming gradients are
+    ∂E_t/∂o_t = [0.15, 0.60], ∂E_{t+1}/∂h_t = [0.75, 0.25] and ∂E_{t+1}/∂c_t = [0.35, 0.50].
+
+    The weights were drawn in the figure, which did not survive extraction. These are a
+    reconstruction: the forget and output gates' weighted sums follow exactly from the
+    printed f ⊙ (1 − f) (eq. 137) and o† (eq. 133), z_f = [0.142, 0.07] and
+    z_o† = [0.304, 0.084]; the input gate is an arbitrary choice, and the candidate's
+    biases are set so that c_t reproduces the printed 1 − tanh²(c_t) (eq. 134).
+    Returns a dict with the layer and every input.
+    """
+    layer = LSTM(1, 2, init="zeros")
+    #                   bias         h1    h2    x        (columns act on hx = [1, h1, h2, x])
+    layer.W_f[...] = [[-0.048,       0.2,  0.1,  0.1],    # z_f = [0.142, 0.07]
+                      [-0.01,       -0.1,  0.0,  0.1]]
+    layer.W_i[...] = [[0.1,          0.2,  0.3,  0.2],    # z_i† = [0.54, 0.44]
+                      [0.0,          0.1,  0.2,  0.3]]
+    layer.W_c[...] = [[0.15784203,  -0.2, -0.1, -0.3],
+                      [-0.01898407, -0.1, -0.3, -0.2]]
+    layer.W_o[...] = [[0.024,        0.3,  0.2,  0.1],    # z_o† = [0.304, 0.084]
+                      [0.064,        0.1, -0.1,  0.1]]
+    return {"layer": layer, "x": np.array([0.9]), "h_prev": np.array([0.1, 0.8]),
+            "c_prev": np.array([0.3, 0.6]), "dEt_do": np.array([0.15, 0.60]),
+            "dEnext_dh": np.array([0.75, 0.25]), "dEnext_dc": np.array([0.35, 0.50])}
+
+
+@lru_cache(maxsize=64)
+def _long_range(model, length, forget_bias, n_hidden, seeds):
+    hs, cs = [], []
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        X, T = long_range_task(32, length, rng)
+        layer = (LSTM(2, n_hidden, rng=rng, forget_bias=forget_bias) if model == "lstm"
+                 else SimpleRNN(2, n_hidden, rng=rng))
+        net = Network([layer, Dense(n_hidden, 1, activation="linear", rng=rng)], loss="sse")
+        h = gradient_norms(net, X, T)
+        hs.append(np.log(h / h[-1]))
+        if model == "lstm":
+            c = gradient_norms(net, X, T, which="c")
+            cs.append(np.log(c / h[-1]))
+    # geometric mean over the networks, relative to ‖∂E/∂h_T‖
+    return np.exp(np.mean(hs, axis=0)), (np.exp(np.mean(cs, axis=0)) if cs else None)
+
+
+def long_range_norms(model="lstm", length=40, forget_bias=2.0, n_hidden=8, seeds=5):
+    """Gradient norms per step relative to ‖∂E/∂h_T‖ for fresh ``"lstm"`` or ``"rnn"`` networks
+    on ``long_range_task`` (32 sequences each; the loss is measured after the last step).
+
+    Returns (‖∂E/∂h_t‖ / ‖∂E/∂h_T‖, ‖∂E/∂c_t‖ / ‖∂E/∂h_T‖ or None), each the geometric mean
+    over ``seeds`` networks initialised with seeds 0, 1, ….
+    """
+    check_choice(model, "model", ("lstm", "rnn"))
+    forget_bias = check_real(forget_bias, "forget_bias")
+    h, c = _long_range(model, check_int(length, "length", minimum=2), round(forget_bias, 6),
+                       check_int(n_hidden, "n_hidden", minimum=1), check_int(seeds, "seeds", minimum=1))
+    return h.copy(), None if c is None else c.copy()
+
+
+def lstm_gradient_figure(length=40, forget_bias=2.0):
+    """‖∂E/∂h_t‖ per step for a simple RNN and an LSTM on the same long-range task."""
+    rnn_h, _ = long_range_norms("rnn", length)
+    lstm_h, lstm_c = long_range_norms("lstm", length, forget_bias)
+    curves = {"simple RNN ‖∂E/∂h_t‖": rnn_h, "LSTM ‖∂E/∂h_t‖": lstm_h, "LSTM ‖∂E/∂c_t‖": lstm_c}
+    fig = gradient_norm_plot(curves, ylabel="norm relative to ‖∂E/∂h_T‖",
+                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖: RNN {rnn_h[0]:.1e}, LSTM {lstm_h[0]:.1e}"
+                                   f" (forget-gate bias {forget_bias:g})")
+    return fig, curves
+
+
+def lstm_gradient_panel(length=40, forget_bias=2.0):
+    """Sliders for the sequence length and the LSTM's initial forget-gate bias → gradient
+    norms per step of a simple RNN and an LSTM on ``long_range_task``."""
+    plt.close(lstm_gradient_figure(length, forget_bias)[0])       # validates the arguments
+    if static_mode():
+        return _lstm_frames(length, float(forget_bias))
+    T = W.IntSlider(value=length, min=5, max=80, step=5, description="length T",
+                    continuous_update=False)
+    fb = W.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.5, continuous_update=False,
+                       description="forget-gate bias", style=STYLE)
+    out = W.Output()
+
+    def redraw(*_):
+        show_figure(out, lstm_gradient_figure(T.value, fb.value)[0])
+
+    T.observe(redraw, names="value")
+    fb.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([T, fb]), out])
+
+
+def _lstm_frames(length, forget_bias):
+    """Lengths 10-80 × forget-gate biases −1 to 4 (and the requested ones)."""
+    def alt(length, forget_bias):
+        rnn_h, lstm_h = long_range_norms("rnn", length)[0], long_range_norms("lstm", length, forget_bias)[0]
+        return (f"Gradient norms per step of a simple RNN and an LSTM with forget-gate bias "
+                f"{forget_bias:g} over {length} steps: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ is {rnn_h[0]:.1e} for "
+                f"the RNN and {lstm_h[0]:.1e} for the LSTM")
+    return frames_panel(lambda length, forget_bias: lstm_gradient_figure(length, forget_bias)[0],
+                        {"length": sorted({10, 40, 80, length}),
+                         "forget_bias": sorted({-1.0, 0.0, 2.0, 4.0} | {forget_bias})},
+                        value={"length": length, "forget_bias": forget_bias},
+                        labels={"length": "length T", "forget_bias": "forget-gate bias"}, alt=alt)

@@ -1,0 +1,168 @@
+"""Layers. A layer maps the previous layer's activations a_{l−1} to (z_l, a_l).
+
+Every layer speaks the same small protocol, which ``Network`` drives:
+
+* ``forward(a_prev, training, rng) -> (z, a, cache)``
+* ``activation_backward(dA, z, a, cache) -> (delta, extra_grads)`` turns ∂E/∂a into δ = ∂E/∂z
+* ``param_grads(delta, a_prev) -> dict`` gives ∂E/∂(each parameter), summed over examples
+* ``input_grad(delta) -> dA_prev`` gives ∂E/∂a_{l−1}
+* ``params`` is a dict of the layer's parameter arrays (updated in place by training)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import as_rng, check_dtype, check_int, check_real
+from . import activations as _act
+from . import initializers as _init
+
+__all__ = ["Layer", "Dense"]
+
+
+class Layer:
+    """Base class for layers; see the module docstring for the protocol."""
+
+    n_in = None          # number of input features, when the layer fixes it
+    n_out = None         # number of output features, when the layer fixes it
+    activation = None
+    input_ndim = 2       # rank of the input batch: 2 for (n, features), 4 for images
+    preserves_shape = False  # True when the output has the input's shape (dropout)
+    stochastic = False   # True when training-mode forward passes are random
+
+    @property
+    def params(self) -> dict:
+        return {}
+
+    def param_grads(self, delta, a_prev) -> dict:
+        return {}
+
+    def forward(self, a_prev, training=False, rng=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def activation_backward(self, dA, z, a, cache):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def input_grad(self, delta):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Dense(Layer):
+    """A fully connected layer of ``n_out`` neurons fed by ``n_in`` inputs.
+
+    Shapes (Kelleher's notation): ``W`` is (n_out, n_in) so ``W[i, k]`` is w_i,k, the
+    weight from neuron k into neuron i; ``b`` is (n_out,), the lecture's w_i,0.
+    For a batch ``a_prev`` of shape (m, n_in):
+
+        z = a_prev @ W.T + b        (m, n_out)      Kelleher eq. 1-3 in matrix form
+        a = φ(z)                    (m, n_out)
+
+    Parameters
+    ----------
+    activation : str or Activation
+        One of ``dlcore.activations.names()``; ``"prelu"`` adds a learnable slope
+        ``lam`` of shape (n_out,), one λ_i per neuron (eq. 47-51), starting at ``lam``.
+    init : str or callable
+        An initialiser name (``dlcore.initializers.names()``) or ``f(n_in, n_out, rng)``
+        returning an (n_out, n_in) array. ``init_kwargs`` passes options such as
+        ``{"sigma": 0.2}`` for ``"normal"``. Biases start at zero.
+    rng : int, numpy.random.Generator or None
+        Where the random initial weights come from.
+    """
+
+    def __init__(self, n_in, n_out, activation="logistic", init="xavier", rng=None,
+                 dtype=np.float64, *, init_kwargs=None, lam=0.25):
+        self.n_in = check_int(n_in, "n_in", minimum=1)
+        self.n_out = check_int(n_out, "n_out", minimum=1)
+        self.activation = _act.get(activation)
+        self.dtype = check_dtype(dtype)
+        init_kwargs = dict(init_kwargs or {})
+        if callable(init):
+            W = np.asarray(init(self.n_in, self.n_out, as_rng(rng)), dtype=self.dtype)
+            if W.shape != (self.n_out, self.n_in):
+                raise ValueError(f"init must return an array of shape ({self.n_out}, {self.n_in}), "
+                                 f"got {W.shape}")
+        else:
+            W = _init.initialize(init, self.n_in, self.n_out, rng, dtype=self.dtype, **init_kwargs)
+        self.W = W
+        self.b = np.zeros(self.n_out, dtype=self.dtype)
+        if self.activation.parametric:
+            self.lam = np.full(self.n_out, check_real(lam, "lam"), dtype=self.dtype)
+
+    @property
+    def params(self):
+        p = {"W": self.W, "b": self.b}
+        if self.activation.parametric:
+            p["lam"] = self.lam
+        return p
+
+    def forward(self, a_prev, training=False, rng=None):
+        z = a_prev @ self.W.T
+        z += self.b
+        if self.activation.parametric:
+            a = self.activation.forward(z, self.lam)
+        else:
+            a = self.activation.forward(z)
+        return z, a, None
+
+    def activation_backward(self, dA, z, a, cache):
+        """δ = ∂E/∂a ⊙ φ'(z) (eq. 21-23), plus ∂E/∂λ for a PReLU layer (eq. 49-50)."""
+        if self.activation.parametric:
+            return self.activation.backward(dA, z, a, self.lam), {"lam": self.activation.dlam(dA, z)}
+        return self.activation.backward(dA, z, a), {}
+
+    def param_grads(self, delta, a_prev):
+        """∂E/∂W = δᵀ a_prev (eq. 27 summed over the batch, eq. 29) and ∂E/∂b = Σ δ."""
+        return {"W": delta.T @ a_prev, "b": delta.sum(axis=0)}
+
+    def input_grad(self, delta):
+        """∂E/∂a_prev = δ W: each neuron k collects Σ_i δ_i w_i,k (eq. 23)."""
+        return delta @ self.W
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
+
+
+class Dropout(Layer):
+    """Inverted dropout (Kelleher et al., Algorithm 2) on the activations it receives.
+
+    ``rate`` is the probability of *dropping* a unit, so the keep probability is
+    ρ = 1 − rate in the lecture's notation. In training each example draws its own mask
+    m ~ Bernoulli(ρ) per unit, and
+
+        a'' = a ⊙ m / ρ            (Algorithm 2, lines 2-4)
+
+    so the expected activation is unchanged and nothing needs rescaling at inference,
+    where the layer is the identity. On the way back the same mask multiplies the δs,
+    δ = ∂E/∂a'' ⊙ m / ρ (line 7; the 1/ρ is the derivative of the scaling in line 4).
+    Put it after the input (input dropout) or after any hidden ``Dense`` layer.
+    """
+
+    preserves_shape = True
+    stochastic = True
+
+    def __init__(self, rate):
+        self.rate = check_real(rate, "rate", low=0.0, high=1.0, high_open=True)
+
+    @property
+    def keep(self):
+        """ρ, the probability that a unit is kept."""
+        return 1.0 - self.rate
+
+    def forward(self, a_prev, training=False, rng=None):
+        if not training or self.rate == 0.0:
+            return a_prev, a_prev, None
+        if rng is None:
+            raise ValueError("rng is needed for dropout in training mode: pass rng= to "
+                             "forward(..., training=True) or to fit")
+        scaled_mask = (rng.random(a_prev.shape) < self.keep).astype(a_prev.dtype)
+        scaled_mask /= self.keep
+        return a_prev, a_prev * scaled_mask, scaled_mask
+
+    def activation_backward(self, dA, z, a, cache):
+        return (dA if cache is None else dA * cache), {}
+
+    def input_grad(self, delta):
+        return delta
+
+    def __repr__(self):
+        return f"Dropout(rate={self.rate:g})"

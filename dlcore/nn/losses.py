@@ -1,0 +1,210 @@
+"""Loss functions E(a, t) with their gradients (CMU lecture's "divergences").
+
+Every loss is a sum over the outputs k of one example; ``value(A, T, reduction)``
+then combines the examples (rows) by ``"sum"`` (Kelleher eq. 29-30) or ``"mean"``
+(Kaplan's 1/m). ``grad(A, T)`` is ∂E_j/∂a for each example j, with the same shape as A.
+
+=====================  =======================================  ===================
+name                   E for one example                        ∂E/∂a_k
+=====================  =======================================  ===================
+``sse``                ½ Σ_k (t_k − a_k)²                       a_k − t_k
+``mse``                (1/K) Σ_k (t_k − a_k)²                   2 (a_k − t_k) / K
+``binary_cross_entropy``  −Σ_k [t_k log a_k + (1−t_k) log(1−a_k)]  (a_k−t_k)/(a_k(1−a_k))
+``cross_entropy``      −Σ_k t'_k log P̂_k,  t' = (1−ε) t + ε/K   −t'_k / P̂_k
+=====================  =======================================  ===================
+
+ε is the label-smoothing amount (CMU lecture). Logs are taken of probabilities
+clipped to [1e-12, 1 − 1e-12], or computed from the logits z with log-sum-exp when the
+network hands them over, so no value is ever infinite.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import check_choice, check_real
+from .activations import Activation, logsumexp
+
+__all__ = ["Loss", "SSE", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get", "names",
+           "EPS"]
+
+EPS = 1e-12  # smallest probability a log is taken of
+REDUCTIONS = ("sum", "mean")
+
+
+def _reduce(per_example, reduction):
+    check_choice(reduction, "reduction", REDUCTIONS)
+    return float(np.sum(per_example) if reduction == "sum" else np.mean(per_example))
+
+
+def _clip(p):
+    return np.clip(p, EPS, 1.0 - EPS)
+
+
+class Loss:
+    """Base class. Subclasses implement ``per_example(A, T)`` and ``grad(A, T)``."""
+
+    name = "loss"
+
+    def __call__(self, A, T, reduction="sum"):
+        return self.value(A, T, reduction)
+
+    def value(self, A, T, reduction="sum"):
+        """E combined over the rows of A and T (both shaped (n, K))."""
+        return _reduce(self.per_example(np.asarray(A), np.asarray(T)), reduction)
+
+    def value_from_logits(self, Z, T, activation: Activation, reduction="sum"):
+        """E for outputs a = activation(Z); overridden where logits allow a stabler form."""
+        return self.value(activation(Z), T, reduction)
+
+    def delta(self, A, T, Z, activation: Activation):
+        """δ_L = ∂E/∂z_L for each example: ∂E/∂a pushed back through the output activation."""
+        return activation.backward(self.grad(A, T), Z, A)
+
+    def check_targets(self, T):
+        """Raise ``ValueError`` when T cannot be a target for this loss."""
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class SSE(Loss):
+    """Kelleher's L2 error E = ½ Σ_k (t_k − a_k)² (eq. 18), the "SSE" of Table 4."""
+
+    name = "sse"
+
+    def per_example(self, A, T):
+        d = A - T
+        return 0.5 * (d * d).sum(axis=-1)
+
+    def grad(self, A, T):
+        return A - T  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
+
+
+class MSE(Loss):
+    """Mean squared error over the K outputs: E = (1/K) Σ_k (t_k − a_k)²."""
+
+    name = "mse"
+
+    def per_example(self, A, T):
+        d = A - T
+        return np.mean(d * d, axis=-1)
+
+    def grad(self, A, T):
+        return 2.0 * (A - T) / A.shape[-1]
+
+
+class BinaryCrossEntropy(Loss):
+    """E = −Σ_k [t log a + (1 − t) log(1 − a)] for outputs in (0, 1), targets in [0, 1].
+
+    With a logistic output the δ is a − t (backprop lecture's binary-classification
+    derivation), computed directly rather than as a ratio that could be 0/0.
+    """
+
+    name = "binary_cross_entropy"
+
+    def per_example(self, A, T):
+        A = _clip(A)
+        return -np.sum(T * np.log(A) + (1.0 - T) * np.log1p(-A), axis=-1)
+
+    def value_from_logits(self, Z, T, activation, reduction="sum"):
+        if activation.name != "logistic":
+            return super().value_from_logits(Z, T, activation, reduction)
+        # −[t log σ(z) + (1−t) log(1−σ(z))] = max(z, 0) − t z + log(1 + e^(−|z|))
+        per = np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
+        return _reduce(per, reduction)
+
+    def grad(self, A, T):
+        A = _clip(A)
+        return (A - T) / (A * (1.0 - A))
+
+    def delta(self, A, T, Z, activation):
+        if activation.name == "logistic":
+            return A - T
+        return super().delta(A, T, Z, activation)
+
+    def check_targets(self, T):
+        if np.any(T < 0) or np.any(T > 1):
+            raise ValueError("T must lie in [0, 1] for binary_cross_entropy, got values in "
+                             f"[{T.min():g}, {T.max():g}]")
+
+
+class CrossEntropy(Loss):
+    """Multi-class cross-entropy E = −Σ_k t_k log P̂_k (Kelleher eq. 66), for one-hot T.
+
+    ``label_smoothing=ε`` replaces the one-hot target t by t' = (1 − ε) t + ε/K
+    (CMU lecture), so the model is never pushed towards probabilities of exactly 0 or 1.
+    With a softmax output δ_k = P̂_k − t'_k (Kelleher eq. 69-81).
+    """
+
+    name = "cross_entropy"
+
+    def __init__(self, label_smoothing: float = 0.0):
+        self.label_smoothing = check_real(label_smoothing, "label_smoothing", low=0.0,
+                                          high=1.0, high_open=True)
+
+    def smooth(self, T):
+        """The targets actually used: t' = (1 − ε) t + ε / K."""
+        eps = self.label_smoothing
+        if eps == 0.0:
+            return T
+        return (1.0 - eps) * T + eps / T.shape[-1]
+
+    def per_example(self, A, T):
+        return -np.sum(self.smooth(T) * np.log(_clip(A)), axis=-1)
+
+    def value_from_logits(self, Z, T, activation, reduction="sum"):
+        if activation.name != "softmax":
+            return super().value_from_logits(Z, T, activation, reduction)
+        log_p = Z - logsumexp(Z, axis=-1, keepdims=True)  # log softmax, finite for finite Z
+        return _reduce(-np.sum(self.smooth(T) * log_p, axis=-1), reduction)
+
+    def grad(self, A, T):
+        return -self.smooth(T) / _clip(A)
+
+    def delta(self, A, T, Z, activation):
+        if activation.name == "softmax":
+            return A - self.smooth(T)
+        return super().delta(A, T, Z, activation)
+
+    def check_targets(self, T):
+        if np.any(T < 0):
+            raise ValueError(f"T must be non-negative for cross_entropy, got minimum {T.min():g}")
+        sums = T.sum(axis=-1)
+        if not np.allclose(sums, 1.0, atol=1e-6):
+            worst = int(np.argmax(np.abs(sums - 1.0)))
+            raise ValueError("each row of T must sum to 1 for cross_entropy (one-hot or a "
+                             f"distribution); row {worst} sums to {sums[worst]:g}")
+
+    def __repr__(self):
+        return f"CrossEntropy(label_smoothing={self.label_smoothing:g})"
+
+
+_REGISTRY = {
+    "sse": SSE,
+    "mse": MSE,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "bce": BinaryCrossEntropy,
+    "cross_entropy": CrossEntropy,
+}
+
+
+def names():
+    """The loss names ``get`` understands."""
+    return sorted(_REGISTRY)
+
+
+def get(loss, **kwargs) -> Loss:
+    """Look a loss up by name (``get("cross_entropy", label_smoothing=0.1)``) or pass one through."""
+    if isinstance(loss, Loss):
+        if kwargs:
+            raise TypeError("keyword arguments are only accepted with a loss name")
+        return loss
+    if not isinstance(loss, str):
+        raise TypeError(f"loss must be a name (one of {names()}) or a Loss, got {loss!r}")
+    key = loss.lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {names()}")
+    try:
+        return _REGISTRY[key](**kwargs)
+    except TypeError as exc:
+        raise TypeError(f"loss {loss!r} does not take {sorted(kwargs)}") from exc
