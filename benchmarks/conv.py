@@ -9,7 +9,7 @@ padding, stride 1:
 
 Implementations timed in the same run:
 
-* **dlcore**: ``Conv2D.forward``, ``activation_backward``, ``param_grads``, ``input_grad``
+* **dlcore**: ``Conv2D.forward``, ``backward``, ``input_grad``
   (im2col by a strided view, one batched ``np.matmul`` per product, col2im by k² strided adds);
 * **PyTorch** CPU, ``torch.set_num_threads(2)``: ``F.conv2d`` + autograd ``backward``, float64;
 * **naive loop**: a Python loop over every output value (n, c_out, i, j) that multiplies
@@ -55,9 +55,8 @@ def make(shape, c_out, k, seed=0):
 
 def dlcore_pass(layer, x, dZ):
     z, a, cache = layer.forward(x)
-    delta, _ = layer.activation_backward(dZ, z, a, cache)
-    g = layer.param_grads(delta, x)
-    return z, g["W"], g["b"], layer.input_grad(delta)
+    delta, g = layer.backward(dZ, z, a, x, cache)
+    return z, g["W"], g["b"], layer.input_grad(delta, cache)
 
 
 def naive_pass(x, W, b, dZ):

@@ -7,12 +7,11 @@ same learning rate), timed for
 * ``fit``           ``dl.fit(net, X, T, lr, epochs=1, batch_size=b, reduction="mean",
                      epoch_loss="running")``: ``history.loss`` is the mean of the batch losses
                      seen during the epoch, as scikit-learn's ``loss_curve_`` and the usual
-                     PyTorch loop report it (the mini-batch fast path, fastpath_minibatch.py);
+                     PyTorch loop report it (``engine="auto"``: the fused engine);
 * ``fit full``       the same with the default ``epoch_loss="full"``: two extra forward
                      passes over the whole set (the loss before and after the epoch);
-* ``generic``        ``fit(..., epoch_loss="running")`` with ``dlcore.train.engines.full_batch.ENABLED = False``:
-                     fit's generic per-batch loop (``Network._forward``/``_backward``,
-                     ``SGD.step``), what ``fit`` did before the mini-batch fast path;
+* ``reference``      ``fit(..., epoch_loss="running", engine="reference")``: the reference
+                     engine (``Network.forward``/``backward`` and ``SGD.step`` per batch);
 * ``torch``          PyTorch on the CPU with 2 threads: nn.Linear + ReLU + nn.Linear,
                      CrossEntropyLoss, optim.SGD, the same batch order as dlcore;
 * ``sklearn``        scikit-learn's MLPClassifier (solver="sgd", momentum=0, alpha=0, constant
@@ -26,8 +25,7 @@ Every peer does the same work per step: forward with biases, ReLU, softmax cross
 (the loss itself too: torch needs it for autograd, scikit-learn and ``fit`` record it),
 δ for the hidden layer but not for the input, ∂E/∂W and ∂E/∂b, one SGD update; each
 starts from data already in the dtype it trains in, and each validates nothing more than
-its own API does. ``--breakdown`` times each numpy call of one fast-path step at batch 64
-(grouped: matrix products, batch gather, elementwise, updates) against the floor's products.
+its own API does.
 
 Every number is the median over ``--repeats`` runs (after one warm-up), with the
 implementations interleaved run by run so that a change in machine load hits all of them.
@@ -35,7 +33,7 @@ Nothing here is asserted; the goals of issue 5 at batch 64 are dlcore within 1.2
 floor, at least 2.5x faster than PyTorch and 1.3x faster than scikit-learn.
 
     .venv/bin/python benchmarks/mlp_throughput.py [--n 6000] [--repeats 5] [--batch-sizes 10 64 256]
-        [--blas-threads 1] [--breakdown]
+        [--blas-threads 1]
 """
 from __future__ import annotations
 
@@ -49,8 +47,6 @@ import warnings
 import numpy as np
 
 import dlcore as dl
-from dlcore.train.engines import full_batch as fastpath
-from dlcore.train.engines.minibatch import MiniBatchPlan
 
 N_IN, N_HIDDEN, N_OUT = 784, 100, 10
 LR = 0.1
@@ -72,12 +68,12 @@ def make_net(dtype, seed=0):
 
 
 # ----------------------------------------------------------------------------- runners
-def run_dlcore_fit(X, T, b, dtype, seed, epoch_loss="running"):
+def run_dlcore_fit(X, T, b, dtype, seed, epoch_loss="running", engine="auto"):
     net = make_net(dtype, seed)
     Xd, Td = X.astype(dtype), T.astype(dtype)
     t0 = clock()
     dl.fit(net, Xd, Td, lr=LR, epochs=1, batch_size=b, reduction="mean", rng=seed,
-           epoch_loss=epoch_loss)
+           epoch_loss=epoch_loss, engine=engine)
     return clock() - t0
 
 
@@ -85,12 +81,8 @@ def run_dlcore_fit_full(X, T, b, dtype, seed):
     return run_dlcore_fit(X, T, b, dtype, seed, epoch_loss="full")
 
 
-def run_dlcore_generic(X, T, b, dtype, seed):
-    fastpath.ENABLED = False
-    try:
-        return run_dlcore_fit(X, T, b, dtype, seed)
-    finally:
-        fastpath.ENABLED = True
+def run_dlcore_reference(X, T, b, dtype, seed):
+    return run_dlcore_fit(X, T, b, dtype, seed, engine="reference")
 
 
 def run_floor(X, T, b, dtype, seed):
@@ -201,59 +193,6 @@ def environment(torch):
     return "\n".join(lines)
 
 
-# -------------------------------------------------------------------------- breakdown
-def breakdown(X, T, b, dtype, repeats=400):
-    """Median µs of each numpy call of one fast-path step with b rows, timed in sequence
-    (so each call meets the caches the step leaves it), summed by group: the five matrix
-    products (what the floor times), the two batch gathers, the other elementwise and
-    reduction calls (bias, φ, softmax, δ), the running loss, the in-place scaling of the
-    gradients (1/m for "mean", then α, as SGD.step does) and the updates W −= α ∂E/∂W
-    (passes over all 79,510 parameters, most of them over layer 1's). "rest" is what the
-    whole step (median over repeats, as ``fit`` runs it) takes beyond the sum of the
-    medians of its calls: the replay loop, slicing, and cache misses the timed calls
-    did not meet. Medians of wall time (perf_counter) are little affected by load."""
-    clock = time.perf_counter
-    net = make_net(dtype)
-    plan = MiniBatchPlan(net, X.astype(dtype), T.astype(dtype), b, "mean", LR, running=True)
-    (forward, backward), loss = plan._plan(b)
-    grads = [id(g) for g in plan.GW + plan.Gb]
-    params = [id(p) for layer in net.layers for p in (layer.W, layer.b)]
-
-    def group(f, args):
-        if f is np.matmul:
-            return "matrix products"
-        if id(args[-1]) in grads and f is np.multiply:
-            return "∂E/∂W · 1/m, · α"
-        return "update" if id(args[-1]) in params else "elementwise"
-
-    order = np.random.default_rng(0).permutation(len(X))
-    gathers = [(plan.X.take, (order[:b], 0, plan.Xb, "clip")),
-               (plan.T.take, (order[:b], 0, plan.Tb, "clip"))]
-    calls = ([("gather", c) for c in gathers] + [(None, c) for c in forward]
-             + [("running loss", (loss, ()))] + [(None, c) for c in backward])
-    groups = [g or group(*c) for g, c in calls]
-    times, steps = np.empty((repeats, len(calls))), np.empty(repeats)
-    with np.errstate(all="ignore"):
-        for r in range(repeats):
-            for i, (_, (f, args)) in enumerate(calls):   # each call timed
-                t0 = clock()
-                f(*args)
-                times[r, i] = clock() - t0
-            t0 = clock()
-            plan.epoch(order[:b])                        # the whole step, as fit runs it
-            steps[r] = clock() - t0
-    step, per_call = 1e6 * float(np.median(steps)), 1e6 * np.median(times, axis=0)
-    print(f"\none fast-path step, batch {b}, {np.dtype(dtype).name}: {len(calls) - 1} numpy calls "
-          f"+ the running loss, median {step:.0f} µs per step, load {os.getloadavg()[0]:.2f}")
-    total = 0.0
-    for name in ("matrix products", "gather", "elementwise", "running loss",
-                 "∂E/∂W · 1/m, · α", "update"):
-        t = float(sum(p for p, g in zip(per_call, groups) if g == name))
-        total += t
-        print(f"  {name:>16}: {t:7.1f} µs  ({t / step:5.1%})  {groups.count(name)} call(s)")
-    print(f"  {'rest':>16}: {step - total:7.1f} µs  ({(step - total) / step:5.1%})")
-
-
 # ------------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -267,23 +206,13 @@ def main():
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="cpu: CPU time of this process instead of wall time; with "
                          "--blas-threads 1 --torch-threads 1 it hardly depends on machine load")
-    ap.add_argument("--breakdown", action="store_true",
-                    help="only time each call of one fast-path step at batch 64 (see breakdown())")
     args = ap.parse_args()
 
     global clock
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     X, y, T = make_data(args.n, args.seed)
-    if args.breakdown:
-        if args.blas_threads is not None:
-            from threadpoolctl import threadpool_limits
-            threadpool_limits(limits=args.blas_threads, user_api="blas")
-        print(environment(None))
-        for dtype in (np.float32, np.float64):
-            breakdown(X, T, 64, dtype)
-        return
     runners = {"floor": run_floor, "fit": run_dlcore_fit, "fit full": run_dlcore_fit_full,
-               "generic": run_dlcore_generic}
+               "reference": run_dlcore_reference}
     try:
         run_torch, torch = make_torch_runner(args.torch_threads)
         runners["torch"] = run_torch
@@ -330,7 +259,7 @@ def main():
     print("\nratios (time / time, same dtype). Goals at batch 64: fit/floor <= 1.25, "
           "torch/fit >= 2.5, sklearn/fit >= 1.3")
     cols = [("fit/floor", "fit", "floor"), ("full/floor", "fit full", "floor"),
-            ("generic/floor", "generic", "floor"), ("torch/fit", "torch", "fit"),
+            ("reference/floor", "reference", "floor"), ("torch/fit", "torch", "fit"),
             ("sklearn/fit", "sklearn", "fit"), ("torch/full", "torch", "fit full"),
             ("sklearn/full", "sklearn", "fit full")]
     print(f"{'batch':>5} {'dtype':>8} " + " ".join(f"{c[0]:>13}" for c in cols))

@@ -94,6 +94,36 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
+def from_registry(value, registry: dict, base: type, kind: str, kwargs: dict):
+    """``value`` if it is a ``base`` instance, else a new ``registry[value.lower()](**kwargs)``.
+
+    Used by ``activations.get`` and ``losses.get``; ``kind`` ("activation", "loss") names the
+    argument in the errors.
+    """
+    choices = sorted(registry)
+    if isinstance(value, base):
+        if kwargs:
+            raise TypeError(f"keyword arguments are only accepted with a{'n' if kind[0] in 'aeiou' else ''} "
+                            f"{kind} name")
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"{kind} must be a name (one of {choices}) or a{'n' if base.__name__[0] in 'AEIOU' else ''} "
+                        f"{base.__name__}, got {value!r}")
+    if value.lower() not in registry:
+        raise ValueError(f"unknown {kind} {value!r}; expected one of {choices}")
+    try:
+        return registry[value.lower()](**kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{kind} {value!r} does not take {sorted(kwargs)}") from exc
+
+
+def check_bool(value, name: str) -> bool:
+    """Check that ``value`` is True or False (a string such as "no" is not)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return bool(value)
+
+
 def as_rng(rng, name: str = "rng") -> np.random.Generator:
     """Turn a seed or ``Generator`` into a ``Generator``.
 

@@ -36,7 +36,9 @@ def test_table_15_and_eq_82_83():
     delta = dl.losses.get("cross_entropy").delta(P, T_15, LOGITS_15, dl.activations.get("softmax"))
     np.testing.assert_allclose(delta[:, 1], [0.3320, 0.3318, -0.6682, -0.6681], atol=5e-5)
     a6 = np.array([0.1145, 0.1211, 0.1167, 0.1195])
-    dw = dl.Dense(1, 3, activation="softmax", rng=0).param_grads(np.round(delta, 4), a6[:, None])["W"]
+    out = dl.Dense(1, 3, activation="softmax", rng=0)                           # δ given: eq. 81
+    _, grads = out.backward(None, None, None, a6[:, None], None, delta=np.round(delta, 4))
+    dw = grads["W"]
     assert round(dw[1, 0], 8) == -0.07962191                                   # eq. 82
     assert round(-0.07 - 0.01 * dw[1, 0], 9) == -0.069203781                   # eq. 83
 

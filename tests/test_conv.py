@@ -92,10 +92,8 @@ def naive_pool_backward(x_shape, where, dA):
 def layer_backward(layer, x, dA):
     """Run one layer's part of the Network protocol: δ, parameter gradients, ∂E/∂input."""
     z, a, cache = layer.forward(x)
-    delta, extra = layer.activation_backward(dA, z, a, cache)
-    grads = layer.param_grads(delta, x)
-    grads.update(extra)
-    return z, a, grads, layer.input_grad(delta)
+    delta, grads = layer.backward(dA, z, a, x, cache)
+    return z, a, grads, layer.input_grad(delta, cache)
 
 
 CONV_CASES = [  # (n, c_in, h, w, c_out, kernel, stride, padding)
@@ -162,7 +160,7 @@ def test_max_pool_gradient_goes_only_to_the_arg_max():
     x = np.array([[[[0.0, 9.0, 0.0], [0.0, 0.0, 0.0]]]])
     layer = dl.MaxPool2D((2, 2), stride=1)
     z, a, cache = layer.forward(x)
-    dz, _ = layer.activation_backward(np.array([[[[1.0, 2.0]]]]), z, a, cache)
+    dz, _ = layer.backward(np.array([[[[1.0, 2.0]]]]), z, a, x, cache)
     np.testing.assert_array_equal(dz[0, 0], [[0, 3, 0], [0, 0, 0]])
 
 
@@ -296,8 +294,8 @@ def test_flatten_round_trip():
     f = dl.Flatten()
     z, a, c = f.forward(x)
     assert a.shape == (2, 12)
-    delta, _ = f.activation_backward(a * 2, z, a, c)
-    np.testing.assert_array_equal(f.input_grad(delta), 2 * x)
+    delta, _ = f.backward(a * 2, z, a, x, c)
+    np.testing.assert_array_equal(f.input_grad(delta, c), 2 * x)
 
 
 # ------------------------------------------------------------------ bad input
@@ -337,10 +335,24 @@ def test_conv_rejects_bad_inputs():
         layer.output_shape((1, 9, 9))
 
 
-def test_conv_backward_needs_its_own_delta():
-    layer = dl.Conv2D(1, 1, 2)
-    with pytest.raises(RuntimeError, match="activation_backward"):
-        layer.input_grad(np.zeros((1, 1, 2, 2)))
+def test_conv_backward_keeps_no_state_between_calls():
+    """Everything backward needs travels in the forward pass's cache, so two forward passes
+    can be backpropagated in any order (the layer used to keep the last call on self)."""
+    rng = np.random.default_rng(3)
+    layer = dl.Conv2D(1, 2, 2, activation="tanh", rng=rng)
+    x1, x2 = rng.normal(size=(2, 1, 4, 4)), rng.normal(size=(3, 1, 5, 5))
+    dA1, dA2 = rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(3, 2, 4, 4))
+    first = [layer_backward(layer, x, dA) for x, dA in ((x1, dA1), (x2, dA2))]
+    z1, a1, c1 = layer.forward(x1)
+    z2, a2, c2 = layer.forward(x2)
+    d2, g2 = layer.backward(dA2, z2, a2, x2, c2)        # the second pass first
+    d1, g1 = layer.backward(dA1, z1, a1, x1, c1)
+    np.testing.assert_array_equal(layer.input_grad(d1, c1), first[0][3])
+    np.testing.assert_array_equal(layer.input_grad(d2, c2), first[1][3])
+    np.testing.assert_array_equal(g1["W"], first[0][2]["W"])
+    np.testing.assert_array_equal(g2["W"], first[1][2]["W"])
+    assert vars(layer).keys() == {"c_in", "c_out", "kernel_size", "stride", "padding",
+                                  "activation", "dtype", "W", "b"}
 
 
 def test_pooling_and_shape_helpers_reject_bad_input():

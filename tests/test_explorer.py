@@ -6,7 +6,6 @@ import io
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-import dlcore as dl  # noqa: E402
 from dlcore.ui.explorer import Explorer, build_network, explorer  # noqa: E402
 
 

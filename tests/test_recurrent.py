@@ -113,9 +113,7 @@ def test_bptt_equals_algorithm_3(T, activation):
     for k in expected:
         np.testing.assert_allclose(r.grads[k], expected[k], rtol=1e-11, atol=1e-12)
     # the protocol path gives the same gradients as the sweep
-    delta, extra = layer.activation_backward(a - Y, z, a, cache)
-    g = layer.param_grads(delta, X)
-    g.update(extra)
+    delta, g = layer.backward(a - Y, z, a, X, cache)
     for k in expected:
         np.testing.assert_allclose(g[k], expected[k], rtol=1e-11, atol=1e-12)
 
@@ -139,7 +137,7 @@ def test_rnn_input_gradient_matches_finite_differences():
     X, T = rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 1))
     tr = net.forward(X)
     g = net.backward(tr, T)
-    dX = net.layers[0].input_grad(g.delta[1])
+    dX = net.layers[0].input_grad(g.delta[1], tr.cache[1])
     num = np.zeros_like(X)
     for idx in np.ndindex(X.shape):
         Xp, Xm = X.copy(), X.copy()
@@ -164,7 +162,7 @@ def test_lstm_matches_the_lecture_equations_example_by_example(T, seed):
     r = layer.bptt(dA, z, cache)
     for k in grads:
         np.testing.assert_allclose(r.grads[k], grads[k], rtol=1e-11, atol=1e-12)
-    np.testing.assert_allclose(layer.input_grad(r.delta), dX, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(layer.input_grad(r.delta, cache), dX, rtol=1e-11, atol=1e-12)
 
 
 @pytest.mark.parametrize("T", [1, 3, 6])
@@ -199,7 +197,7 @@ def test_step_backward_equals_one_step_of_bptt():
     g = layer.step_backward(v, dA)
     for gate in ("f", "i", "c", "o"):
         np.testing.assert_allclose(g["dW_" + gate], r.grads["W_" + gate], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(g["dx"], layer.input_grad(r.delta)[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(g["dx"], layer.input_grad(r.delta, cache)[:, 0], rtol=1e-12)
 
 
 # ------------------------------------------------------------- lecture numbers

@@ -193,6 +193,32 @@ def test_modules_stay_readable_length(path):
     assert len(path.read_text().splitlines()) <= 400, "one concept per module, 400 lines at most"
 
 
+def function_lengths(root: Path = PACKAGE):
+    """(place, lines) of every function under ``root``, its docstring excluded."""
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body
+                has_doc = (len(body) > 1 and isinstance(body[0], ast.Expr)
+                           and isinstance(body[0].value, ast.Constant))
+                start = body[1].lineno if has_doc else body[0].lineno
+                yield f"{path.relative_to(root.parent)}:{node.name}", node.end_lineno - start + 1
+
+
+def test_functions_stay_short():
+    long = [f"{where} ({n} lines)" for where, n in function_lengths() if n > 60]
+    assert not long, f"functions over 60 lines (docstring excluded): {long}"
+
+
+def test_function_lengths_are_measured_without_the_docstring(tmp_path):
+    fake = tmp_path / "dlcore"
+    fake.mkdir()
+    body = "\n".join(f"    x{i} = {i}" for i in range(61))
+    (fake / "m.py").write_text(f'def long():\n    """Doc.\n\n    More.\n    """\n{body}\n'
+                               f'def short():\n    """{"doc " * 80}"""\n    return 1\n')
+    assert dict(function_lengths(fake)) == {"dlcore/m.py:long": 61, "dlcore/m.py:short": 1}
+
+
 def test_no_global_random_state():
     pattern = re.compile(r"np\.random\.(seed|rand|randn|normal|uniform|choice|shuffle|permutation)\(")
     offenders = [str(p) for p in list(PACKAGE.rglob("*.py")) + list((ROOT / "book").glob("*.md"))

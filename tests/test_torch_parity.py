@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 from helpers import random_network, random_targets
 
-import dlcore as dl
-
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 

@@ -21,10 +21,8 @@ def t64(a, grad=True):
 
 def run_layer(layer, x, dA):
     z, a, cache = layer.forward(x)
-    delta, extra = layer.activation_backward(dA, z, a, cache)
-    grads = layer.param_grads(delta, x)
-    grads.update(extra)
-    return a, grads, layer.input_grad(delta)
+    delta, grads = layer.backward(dA, z, a, x, cache)
+    return a, grads, layer.input_grad(delta, cache)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -1,5 +1,4 @@
 """Figures and panels of chapters 11 and 13 (dlcore.chapters.ch11_softmax, ch13_digits)."""
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

@@ -6,6 +6,7 @@ import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
 from dlcore.chapters import ch12_regularisation as ch12  # noqa: E402
+from dlcore.train.stopping import algorithm1  # noqa: E402
 
 EPOCHS = 200            # short runs keep the tests fast; the chapter uses the full budget
 DIGITS_EPOCHS = 15
@@ -25,7 +26,7 @@ def _close_figures():
     ([5.0], 1, (None, 0)),
 ])
 def test_algorithm1_on_hand_made_curves(curve, patience, expected):
-    assert ch12.algorithm1(curve, patience) == expected
+    assert algorithm1(curve, patience) == expected
 
 
 @pytest.mark.parametrize("patience", [1, 3, 10, 40])
@@ -34,7 +35,7 @@ def test_algorithm1_replays_fit_with_patience(patience):
     full = ch12.sine_run(EPOCHS)["history"]
     net = ch12.sine_network()
     h = dl.fit(net, X, T, validation=(Xv, Tv), patience=patience, **{**ch12.SINE_FIT, "epochs": EPOCHS})
-    stop, best = ch12.algorithm1(full.val_loss, patience)
+    stop, best = algorithm1(full.val_loss, patience)
     if stop is None:
         assert h.status == "max_epochs" and h.epochs == EPOCHS
     else:
@@ -49,7 +50,7 @@ def test_sine_run_keeps_the_fit_of_every_possible_best_epoch():
     run = ch12.sine_run(EPOCHS)
     val = run["history"].val_loss
     for patience in range(1, EPOCHS + 1, 7):
-        _, best = ch12.algorithm1(val, patience)
+        _, best = algorithm1(val, patience)
         assert best in run["fits"]
     assert EPOCHS in run["fits"] and run["fits"][EPOCHS].shape == (ch12.GRID.shape[0],)
     assert ch12.sine_run(EPOCHS) is run                      # cached
@@ -57,9 +58,9 @@ def test_sine_run_keeps_the_fit_of_every_possible_best_epoch():
 
 def test_early_stopping_figure_marks_stop_and_best():
     fig = ch12.early_stopping_figure(patience=20, epochs=EPOCHS)
-    stop, best = ch12.algorithm1(ch12.sine_run(EPOCHS)["history"].val_loss, 20)
+    stop, best = algorithm1(ch12.sine_run(EPOCHS)["history"].val_loss, 20)
     title = fig.axes[0].get_title(loc="left")
-    assert f"patience 20" in title and f"restored epoch {best}" in title
+    assert "patience 20" in title and f"restored epoch {best}" in title
     assert (f"stopped at epoch {stop}" in title) if stop is not None else ("never" in title)
     star = [l for l in fig.axes[0].get_lines() if l.get_marker() == "*"]
     assert len(star) == 1 and star[0].get_xdata()[0] == best
@@ -105,10 +106,10 @@ def test_panels_draw_their_default_and_redraw():
 
 
 @pytest.mark.parametrize("call, exc", [
-    (lambda: ch12.algorithm1([1.0, 2.0], 0), ValueError),
-    (lambda: ch12.algorithm1([1.0, 2.0], 1.5), TypeError),
-    (lambda: ch12.algorithm1([], 3), ValueError),
-    (lambda: ch12.algorithm1([[1.0, 2.0]], 3), ValueError),
+    (lambda: algorithm1([1.0, 2.0], 0), ValueError),
+    (lambda: algorithm1([1.0, 2.0], 1.5), TypeError),
+    (lambda: algorithm1([], 3), ValueError),
+    (lambda: algorithm1([[1.0, 2.0]], 3), ValueError),
     (lambda: ch12.early_stopping_figure(patience=0, epochs=EPOCHS), ValueError),
     (lambda: ch12.early_stopping_panel(patience=-1, epochs=EPOCHS), ValueError),
     (lambda: ch12.sine_run(0), ValueError),

@@ -37,11 +37,12 @@ from ..data import datasets
 from ..nn.layers import Dense, Dropout
 from ..nn.network import Network
 from ..train.fit import fit
+from ..train.stopping import algorithm1
 from ..ui.panel import slider_panel
 from ..ui.static import frames_panel, static_mode
 from ..viz.style import LINE_COLORS
 
-__all__ = ["algorithm1", "sine_task", "sine_network", "sine_run", "early_stopping_figure",
+__all__ = ["sine_task", "sine_network", "sine_run", "early_stopping_figure",
            "early_stopping_panel", "digits_task", "digits_network", "dropout_run",
            "dropout_figure", "dropout_panel", "SINE_FIT", "DIGITS_FIT"]
 
@@ -67,30 +68,6 @@ def _log_axis(ax):
 
 
 # ----------------------------------------------------------------------------- early stopping
-
-def algorithm1(val_loss, patience):
-    """Replay Kelleher et al.'s Algorithm 1 on a recorded validation curve.
-
-    ``val_loss[e]`` is the validation error of the parameters after e updates. The best
-    error so far is replaced whenever a new one is at most as large (line 9: best ≥ tmp);
-    otherwise the patience count grows, and training stops once it reaches ``patience``.
-    Returns ``(stop_epoch, best_epoch)``; ``stop_epoch`` is None when the curve ends first.
-    ``fit(..., validation=..., patience=patience)`` applies the same rule while training.
-    """
-    patience = check_int(patience, "patience", minimum=1)
-    val_loss = np.asarray(val_loss, dtype=float)
-    if val_loss.ndim != 1 or val_loss.size == 0:
-        raise ValueError(f"val_loss must be a non-empty 1-D sequence, got shape {val_loss.shape}")
-    best, best_epoch, waited = np.inf, None, 0
-    for epoch, value in enumerate(val_loss):
-        if best_epoch is None or value <= best:
-            best, best_epoch, waited = value, epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch, best_epoch
-    return None, best_epoch
-
 
 def sine_task():
     """(X, T, X_val, T_val): 12 training and 200 validation samples of sin(3x) + N(0, 0.3²)."""

@@ -7,6 +7,7 @@ with the weights of ``lectures/README.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -14,7 +15,8 @@ from .._validate import as_rng, check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
 from .mnist import mnist, read_idx  # noqa: F401  (dl.datasets.mnist is public)
-from .preprocessing import one_hot, range_normalize
+from .preprocessing import range_normalize
+from .splits import ImageSplits
 
 __all__ = ["power_plant", "PowerPlant", "kelleher_network", "KELLEHER_WEIGHTS", "digits", "Digits", "long_range_task",
            "noisy_sine", "xor_blobs"]
@@ -93,7 +95,7 @@ def kelleher_network(activation="logistic", dtype=np.float64) -> Network:
 
 
 @dataclass(frozen=True)
-class Digits:
+class Digits(ImageSplits):
     """Handwritten digits split into training, validation and test sets.
 
     ``X_*`` are (n, 64) rows of pixel intensities scaled to [0, 1]; ``images(X)`` reshapes
@@ -101,28 +103,7 @@ class Digits:
     ``T_*`` their one-hot encodings (n, 10).
     """
 
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-    @staticmethod
-    def images(X):
-        return np.asarray(X).reshape(-1, 1, 8, 8)
-
-    @property
-    def T_train(self):
-        return one_hot(self.y_train, 10)
-
-    @property
-    def T_val(self):
-        return one_hot(self.y_val, 10)
-
-    @property
-    def T_test(self):
-        return one_hot(self.y_test, 10)
+    side: ClassVar[int] = 8
 
 
 def digits(seed=0, val_fraction=0.15, test_fraction=0.2) -> Digits:

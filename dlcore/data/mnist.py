@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .._validate import as_rng, check_choice, check_int
-from .preprocessing import one_hot
+from .splits import ImageSplits
 
 __all__ = ["mnist", "read_idx", "MNIST", "CHECKSUMS", "MIRRORS", "FILES", "default_cache_dir",
            "ENV_VAR"]
@@ -126,7 +126,7 @@ def read_idx(path) -> np.ndarray:
 
 # ------------------------------------------------------------------------- the data set
 @dataclass(frozen=True)
-class MNIST:
+class MNIST(ImageSplits):
     """MNIST split into training, validation and test sets, shaped like ``Digits``.
 
     ``X_*`` are (n, 784) rows of pixels (scaled to [0, 1] unless ``normalize=False``);
@@ -134,29 +134,6 @@ class MNIST:
     ``T_*`` their one-hot encodings. The validation set is carved out of the 60,000
     training images (``val_size`` of them); the 10,000 test images are untouched.
     """
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-    @staticmethod
-    def images(X):
-        return np.asarray(X).reshape(-1, 1, _SIDE, _SIDE)
-
-    @property
-    def T_train(self):
-        return one_hot(self.y_train, _N_CLASSES)
-
-    @property
-    def T_val(self):
-        return one_hot(self.y_val, _N_CLASSES)
-
-    @property
-    def T_test(self):
-        return one_hot(self.y_test, _N_CLASSES)
 
 
 def default_cache_dir() -> Path:

@@ -4,7 +4,9 @@ Each activation is an object with a ``name``; calling it gives a = φ(z) and
 ``derivative(z)`` gives ∂a/∂z, both elementwise, for arrays of any shape.
 ``backward(dA, z, a)`` turns ∂E/∂a into δ = ∂E/∂z; for elementwise activations that
 is ∂E/∂a ⊙ φ'(z) (Kelleher eq. 21-23), for softmax it is the Jacobian-vector product
-(CMU lecture, vector activations).
+(CMU lecture, vector activations). ``forward`` and ``backward`` take an optional ``out``
+array to write the result into (the fused training engine reuses its buffers this way);
+with or without it they compute the same numbers by the same operations.
 
 Names: "threshold", "linear", "logistic" (alias "sigmoid"), "tanh", "relu",
 "leaky_relu" (slope α, 0.01 by default as in Kelleher eq. 45), "prelu" (a learnable
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_real
+from .._validate import as_float_array, check_real, from_registry
 
 __all__ = ["Activation", "Threshold", "Linear", "Logistic", "Tanh", "ReLU", "LeakyReLU",
            "PReLU", "Softmax", "get", "names", "softmax", "logistic", "log_softmax",
@@ -25,7 +27,7 @@ __all__ = ["Activation", "Threshold", "Linear", "Logistic", "Tanh", "ReLU", "Lea
 _EXP_MAX = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}
 
 
-def logistic(z):
+def logistic(z, out=None):
     """Overflow-free logistic function 1 / (1 + e^(−z)) (Kelleher eq. 15).
 
     z is clipped below at −709 (−88 in float32) so e^(−z) never overflows; the
@@ -34,7 +36,7 @@ def logistic(z):
     z = np.asarray(z)
     if z.dtype not in _EXP_MAX:
         z = z.astype(np.float64)
-    t = np.empty_like(z)
+    t = np.empty_like(z) if out is None else out
     np.maximum(z, -_EXP_MAX[z.dtype], out=t)
     np.negative(t, out=t)
     np.exp(t, out=t)
@@ -56,9 +58,12 @@ def softmax(z, axis=-1):
     Subtracting max_j z_j first changes nothing mathematically (the factor e^(−m)
     cancels) but keeps every exponent ≤ 0, so nothing overflows (Kaplan, sec. 2).
     """
-    z = as_float_array(z, "z")
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return _softmax(as_float_array(z, "z"), axis)
+
+
+def _softmax(z, axis=-1, out=None):
+    e = np.exp(np.subtract(z, np.max(z, axis=axis, keepdims=True), out=out), out=out)  # exponents ≤ 0
+    return np.divide(e, np.sum(e, axis=axis, keepdims=True), out=out)
 
 
 def log_softmax(z, axis=-1):
@@ -80,7 +85,7 @@ class Activation:
     def __call__(self, z):
         return self.forward(np.asarray(z))
 
-    def forward(self, z):  # pragma: no cover - abstract
+    def forward(self, z, out=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def derivative(self, z):
@@ -90,9 +95,9 @@ class Activation:
     def _derivative(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def backward(self, dA, z, a):
+    def backward(self, dA, z, a, out=None):
         """δ = ∂E/∂z = ∂E/∂a ⊙ φ'(z) for an elementwise φ."""
-        return dA * self._derivative(z)
+        return np.multiply(dA, self._derivative(z), out=out)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -104,8 +109,10 @@ class Threshold(Activation):
 
     name = "threshold"
 
-    def forward(self, z):
-        return (z >= 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
+    def forward(self, z, out=None):
+        if out is None:
+            return (z >= 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
+        return np.greater_equal(z, 0, out=out)
 
     def _derivative(self, z):
         return np.zeros_like(z, dtype=z.dtype if np.issubdtype(z.dtype, np.floating) else float)
@@ -116,14 +123,17 @@ class Linear(Activation):
 
     name = "linear"
 
-    def forward(self, z):
-        return z
+    def forward(self, z, out=None):
+        if out is None or out is z:
+            return z
+        np.copyto(out, z)
+        return out
 
     def _derivative(self, z):
         return np.ones_like(z, dtype=z.dtype if np.issubdtype(z.dtype, np.floating) else float)
 
-    def backward(self, dA, z, a):
-        return dA
+    def backward(self, dA, z, a, out=None):
+        return self.forward(dA, out)
 
 
 class Logistic(Activation):
@@ -131,15 +141,17 @@ class Logistic(Activation):
 
     name = "logistic"
 
-    def forward(self, z):
-        return logistic(z)
+    def forward(self, z, out=None):
+        return logistic(z, out)
 
     def _derivative(self, z):
         s = logistic(z)
         return s * (1.0 - s)
 
-    def backward(self, dA, z, a):
-        return dA * a * (1.0 - a)  # reuse a = φ(z) from the forward pass
+    def backward(self, dA, z, a, out=None):
+        out = np.multiply(dA, a, out=out)   # reuse a = φ(z) from the forward pass:
+        out *= 1.0 - a                      # dA · a · (1 − a)
+        return out
 
 
 class Tanh(Activation):
@@ -147,14 +159,15 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, z):
-        return np.tanh(z)
+    def forward(self, z, out=None):
+        return np.tanh(z, out=out)
 
     def _derivative(self, z):
         return 1.0 - np.tanh(z) ** 2
 
-    def backward(self, dA, z, a):
-        return dA * (1.0 - a * a)
+    def backward(self, dA, z, a, out=None):
+        slope = np.subtract(1.0, np.multiply(a, a, out=out), out=out)    # 1 − a²
+        return np.multiply(slope, dA, out=out)                            # dA · (1 − a²)
 
 
 class LeakyReLU(Activation):
@@ -169,15 +182,23 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.01):
         self.alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
 
-    def forward(self, z):
-        return np.where(z > 0, z, self.alpha * z)
+    def forward(self, z, out=None):
+        if out is None:
+            return np.where(z > 0, z, self.alpha * z)
+        np.multiply(z, self.alpha, out=out)         # the same numbers: α z, then z where z > 0
+        np.copyto(out, z, where=z > 0)
+        return out
 
     def _derivative(self, z):
         dtype = z.dtype if np.issubdtype(z.dtype, np.floating) else float
         return np.where(z > 0, 1.0, self.alpha).astype(dtype, copy=False)
 
-    def backward(self, dA, z, a):
-        return np.where(z > 0, dA, self.alpha * dA)
+    def backward(self, dA, z, a, out=None):
+        if out is None:
+            return np.where(z > 0, dA, self.alpha * dA)
+        np.multiply(dA, self.alpha, out=out)        # the same numbers: α dA, then dA where z > 0
+        np.copyto(out, dA, where=z > 0)
+        return out
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha:g})"
@@ -191,11 +212,11 @@ class ReLU(LeakyReLU):
     def __init__(self):
         self.alpha = 0.0
 
-    def forward(self, z):
-        return np.maximum(z, 0.0)
+    def forward(self, z, out=None):
+        return np.maximum(z, 0.0, out=out)
 
-    def backward(self, dA, z, a):
-        return dA * (z > 0)
+    def backward(self, dA, z, a, out=None):
+        return np.multiply(dA, z > 0, out=out)
 
     def __repr__(self):
         return "ReLU()"
@@ -242,9 +263,8 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def forward(self, z):
-        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
-        return e / np.sum(e, axis=-1, keepdims=True)
+    def forward(self, z, out=None):
+        return _softmax(z, -1, out)
 
     def derivative(self, z):
         raise TypeError("softmax is a vector activation: it has a Jacobian, not an elementwise "
@@ -255,8 +275,8 @@ class Softmax(Activation):
         p = self.forward(np.asarray(z, dtype=float))
         return p[..., :, None] * (np.eye(p.shape[-1]) - p[..., None, :])
 
-    def backward(self, dA, z, a):
-        return a * (dA - np.sum(dA * a, axis=-1, keepdims=True))
+    def backward(self, dA, z, a, out=None):
+        return np.multiply(a, dA - np.sum(dA * a, axis=-1, keepdims=True), out=out)
 
 
 _REGISTRY = {
@@ -280,17 +300,4 @@ def names():
 
 def get(activation, **kwargs) -> Activation:
     """Look an activation up by name (``get("leaky_relu", alpha=0.2)``) or pass one through."""
-    if isinstance(activation, Activation):
-        if kwargs:
-            raise TypeError("keyword arguments are only accepted with an activation name")
-        return activation
-    if not isinstance(activation, str):
-        raise TypeError(f"activation must be a name (one of {names()}) or an Activation, "
-                        f"got {activation!r}")
-    key = activation.lower()
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown activation {activation!r}; expected one of {names()}")
-    try:
-        return _REGISTRY[key](**kwargs)
-    except TypeError as exc:
-        raise TypeError(f"activation {activation!r} does not take {sorted(kwargs)}") from exc
+    return from_registry(activation, _REGISTRY, Activation, "activation", kwargs)

@@ -23,10 +23,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._validate import as_rng, check_dtype, check_int, check_real
+from .._validate import as_rng, check_dtype, check_int
 from . import activations as _act
 from . import initializers as _init
-from .layers import Dense, Layer
+from .layers import Dense, Layer, _Weighted
 
 __all__ = ["Conv2D", "Flatten", "correlate2d", "convolve2d", "output_size", "layer_shapes",
            "im2col", "col2im"]
@@ -141,7 +141,7 @@ def convolve2d(image, kernel, stride=1, padding=0):
 
 
 # ---------------------------------------------------------------------------- layers
-class Conv2D(Layer):
+class Conv2D(_Weighted):
     """A convolutional layer: ``c_out`` feature maps, each a k×k filter over ``c_in`` maps.
 
     Parameters
@@ -180,17 +180,7 @@ class Conv2D(Layer):
         W = _init.initialize(init, fan_in, self.c_out, as_rng(rng), dtype=self.dtype,
                              **dict(init_kwargs or {}))
         self.W = W.reshape(self.c_out, self.c_in, kh, kw)
-        self.b = np.zeros(self.c_out, dtype=self.dtype)
-        if self.activation.parametric:
-            self.lam = np.full(self.c_out, check_real(lam, "lam"), dtype=self.dtype)
-        self._pending = None
-
-    @property
-    def params(self):
-        p = {"W": self.W, "b": self.b}
-        if self.activation.parametric:
-            p["lam"] = self.lam
-        return p
+        self._init_bias(self.c_out, lam)
 
     def output_shape(self, input_shape):
         """(c_out, H_out, W_out) for one example of shape (c_in, H, W); checks it fits."""
@@ -233,38 +223,25 @@ class Conv2D(Layer):
             return self.activation.forward(z, self.lam[:, None, None])
         return self.activation.forward(z)
 
-    def activation_backward(self, dA, z, a, cache):
-        """δ = ∂E/∂a ⊙ φ'(z); the forward cache is kept for ``param_grads``/``input_grad``."""
-        extra = {}
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """δ = ∂E/∂a ⊙ φ'(z); ∂E/∂W = Σ_examples δ · colsᵀ, every position the kernel
+        visited (weight sharing, Kelleher eq. 88-89); ∂E/∂b = Σ δ; ∂E/∂λ for PReLU."""
+        cols, _ = cache
+        grads = {}
         if self.activation.parametric:
             lam = self.lam[:, None, None]
-            delta = self.activation.backward(dA, z, a, lam)
-            extra["lam"] = (np.where(z > 0, 0.0, z) * dA).sum(axis=(0, 2, 3))
-        else:
+            if delta is None:
+                delta = self.activation.backward(dA, z, a, lam)
+            grads["lam"] = (np.where(z > 0, 0.0, z) * dA).sum(axis=(0, 2, 3))
+        elif delta is None:
             delta = self.activation.backward(dA, z, a)
-        # The Layer protocol hands the forward cache only to activation_backward, but
-        # param_grads and input_grad (called next, with this δ) need it: keep it here.
-        self._pending = (delta, cache)
-        return delta, extra
-
-    def _cache_for(self, delta):
-        if self._pending is None or self._pending[0] is not delta:
-            raise RuntimeError("Conv2D.param_grads and input_grad need the δ returned by this "
-                               "layer's activation_backward (which holds the forward cache); "
-                               "call activation_backward first, as Network.backward does")
-        return self._pending[1]
-
-    def param_grads(self, delta, a_prev):
-        """∂E/∂W = Σ_examples δ · colsᵀ (every position the kernel visited), ∂E/∂b = Σ δ."""
-        cols, _ = self._cache_for(delta)
         d = delta.reshape(delta.shape[0], self.c_out, -1)
         dW = np.matmul(d, cols.transpose(0, 2, 1)).sum(axis=0)
-        return {"W": dW.reshape(self.W.shape), "b": d.sum(axis=(0, 2))}
+        return delta, {"W": dW.reshape(self.W.shape), "b": d.sum(axis=(0, 2)), **grads}
 
-    def input_grad(self, delta):
+    def input_grad(self, delta, cache):
         """∂E/∂a_prev: each window gets Wᵀ δ, added back onto its pixels (col2im), unpadded."""
-        _, padded_shape = self._cache_for(delta)
-        self._pending = None
+        _, padded_shape = cache
         d = delta.reshape(delta.shape[0], self.c_out, -1)
         dcols = np.matmul(self.W.reshape(self.c_out, -1).T, d)
         dxp = col2im(dcols, padded_shape, self.kernel_size, self.stride)
@@ -308,10 +285,11 @@ class Flatten(Layer):
         self.check_input(a_prev, "the input of Flatten")
         return a_prev, a_prev.reshape(a_prev.shape[0], -1), None
 
-    def activation_backward(self, dA, z, a, cache):
-        return dA.reshape(z.shape), {}
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """δ is ∂E/∂a reshaped back to the input's shape; nothing is learned."""
+        return (dA.reshape(z.shape) if delta is None else delta), {}
 
-    def input_grad(self, delta):
+    def input_grad(self, delta, cache):
         return delta
 
     def output_shape(self, input_shape):

@@ -30,7 +30,7 @@ def numerical_gradients(network, X, T, eps=1e-5, reduction="sum"):
     T = network.check_T(T, X.shape[0])
 
     def E():
-        return network._loss(network._forward(X), T, reduction)
+        return network.loss(X, T, reduction, check=False)
 
     out = [None]
     for layer in network.layers:
@@ -61,7 +61,7 @@ def gradcheck(network, X, T, eps=1e-5, reduction="sum", details=False):
     numeric = numerical_gradients(network, X, T, eps, reduction)
     X = network.check_X(X)
     T = network.check_T(T, X.shape[0])
-    grads = network._backward(network._forward(X), T, reduction)
+    grads = network.backward(network.forward(X, check=False), T, reduction, check=False)
     errors = {}
     for l, layer in enumerate(network.layers, start=1):
         for name in layer.params:

@@ -1,12 +1,14 @@
 """Layers. A layer maps the previous layer's activations a_{l−1} to (z_l, a_l).
 
-Every layer speaks the same small protocol, which ``Network`` drives:
+Every layer speaks the same small protocol, which ``Network`` drives one layer per step:
 
-* ``forward(a_prev, training, rng) -> (z, a, cache)``
-* ``activation_backward(dA, z, a, cache) -> (delta, extra_grads)`` turns ∂E/∂a into δ = ∂E/∂z
-* ``param_grads(delta, a_prev) -> dict`` gives ∂E/∂(each parameter), summed over examples
-* ``input_grad(delta) -> dA_prev`` gives ∂E/∂a_{l−1}
-* ``params`` is a dict of the layer's parameter arrays (updated in place by training)
+* ``forward(a_prev, training, rng) -> (z, a, cache)``: ``cache`` holds whatever the backward
+  step needs besides z, a and a_prev (nothing is kept on the layer between calls);
+* ``backward(dA, z, a, a_prev, cache, delta=None) -> (delta, grads)``: δ = ∂E/∂z from
+  ∂E/∂a (or the δ given, when the loss supplies it directly, as softmax + cross-entropy
+  does) and ``grads``, ∂E/∂(each parameter) summed over the examples;
+* ``input_grad(delta, cache) -> dA_prev``: ∂E/∂a_{l−1}, what the layer below receives;
+* ``params``: a dict of the layer's parameter arrays (updated in place by training).
 """
 from __future__ import annotations
 
@@ -33,20 +35,33 @@ class Layer:
     def params(self) -> dict:
         return {}
 
-    def param_grads(self, delta, a_prev) -> dict:
-        return {}
-
     def forward(self, a_prev, training=False, rng=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def activation_backward(self, dA, z, a, cache):  # pragma: no cover - abstract
+    def backward(self, dA, z, a, a_prev, cache, delta=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def input_grad(self, delta):  # pragma: no cover - abstract
+    def input_grad(self, delta, cache):  # pragma: no cover - abstract
         raise NotImplementedError
 
 
-class Dense(Layer):
+class _Weighted(Layer):
+    """A layer with weights W, one bias per output and, for PReLU, one slope λ per output."""
+
+    def _init_bias(self, n, lam):
+        self.b = np.zeros(n, dtype=self.dtype)
+        if self.activation.parametric:
+            self.lam = np.full(n, check_real(lam, "lam"), dtype=self.dtype)
+
+    @property
+    def params(self):
+        p = {"W": self.W, "b": self.b}
+        if self.activation.parametric:
+            p["lam"] = self.lam
+        return p
+
+
+class Dense(_Weighted):
     """A fully connected layer of ``n_out`` neurons fed by ``n_in`` inputs.
 
     Shapes (Kelleher's notation): ``W`` is (n_out, n_in) so ``W[i, k]`` is w_i,k, the
@@ -84,39 +99,39 @@ class Dense(Layer):
         else:
             W = _init.initialize(init, self.n_in, self.n_out, rng, dtype=self.dtype, **init_kwargs)
         self.W = W
-        self.b = np.zeros(self.n_out, dtype=self.dtype)
-        if self.activation.parametric:
-            self.lam = np.full(self.n_out, check_real(lam, "lam"), dtype=self.dtype)
+        self._init_bias(self.n_out, lam)
 
-    @property
-    def params(self):
-        p = {"W": self.W, "b": self.b}
-        if self.activation.parametric:
-            p["lam"] = self.lam
-        return p
-
-    def forward(self, a_prev, training=False, rng=None):
-        z = a_prev @ self.W.T
+    def forward(self, a_prev, training=False, rng=None, out=None):
+        """z = a_prev Wᵀ + b, a = φ(z); ``out`` = (z, a) arrays to write into, if given."""
+        Z, A = (None, None) if out is None else out
+        z = np.matmul(a_prev, self.W.T, out=Z)
         z += self.b
         if self.activation.parametric:
             a = self.activation.forward(z, self.lam)
-        else:
-            a = self.activation.forward(z)
+        else:   # (an activation of the student's own need not take ``out``)
+            a = self.activation.forward(z) if A is None else self.activation.forward(z, out=A)
         return z, a, None
 
-    def activation_backward(self, dA, z, a, cache):
-        """δ = ∂E/∂a ⊙ φ'(z) (eq. 21-23), plus ∂E/∂λ for a PReLU layer (eq. 49-50)."""
+    def backward(self, dA, z, a, a_prev, cache, delta=None, out=None):
+        """δ = ∂E/∂a ⊙ φ'(z) (eq. 21-23), ∂E/∂W = δᵀ a_prev (eq. 27 summed over the batch,
+        eq. 29), ∂E/∂b = Σ δ, and ∂E/∂λ for a PReLU layer (eq. 49-50).
+
+        ``out`` = (δ, ∂E/∂W, ∂E/∂b) arrays to write into, if given (the fused engine's).
+        """
+        D, GW, Gb = (None, None, None) if out is None else out
+        if delta is None and self.activation.parametric:
+            delta = self.activation.backward(dA, z, a, self.lam)
+        elif delta is None:
+            delta = (self.activation.backward(dA, z, a) if D is None
+                     else self.activation.backward(dA, z, a, out=D))
+        grads = {"W": np.matmul(delta.T, a_prev, out=GW), "b": np.add.reduce(delta, axis=0, out=Gb)}
         if self.activation.parametric:
-            return self.activation.backward(dA, z, a, self.lam), {"lam": self.activation.dlam(dA, z)}
-        return self.activation.backward(dA, z, a), {}
+            grads["lam"] = self.activation.dlam(dA, z)
+        return delta, grads
 
-    def param_grads(self, delta, a_prev):
-        """∂E/∂W = δᵀ a_prev (eq. 27 summed over the batch, eq. 29) and ∂E/∂b = Σ δ."""
-        return {"W": delta.T @ a_prev, "b": delta.sum(axis=0)}
-
-    def input_grad(self, delta):
+    def input_grad(self, delta, cache, out=None):
         """∂E/∂a_prev = δ W: each neuron k collects Σ_i δ_i w_i,k (eq. 23)."""
-        return delta @ self.W
+        return np.matmul(delta, self.W, out=out)
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
@@ -158,10 +173,13 @@ class Dropout(Layer):
         scaled_mask /= self.keep
         return a_prev, a_prev * scaled_mask, scaled_mask
 
-    def activation_backward(self, dA, z, a, cache):
-        return (dA if cache is None else dA * cache), {}
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """δ = ∂E/∂a'' ⊙ m / ρ with the forward pass's mask (Algorithm 2, line 7); no weights."""
+        if delta is None:
+            delta = dA if cache is None else dA * cache
+        return delta, {}
 
-    def input_grad(self, delta):
+    def input_grad(self, delta, cache):
         return delta
 
     def __repr__(self):

@@ -2,7 +2,9 @@
 
 Every loss is a sum over the outputs k of one example; ``value(A, T, reduction)``
 then combines the examples (rows) by ``"sum"`` (Kelleher eq. 29-30) or ``"mean"``
-(Kaplan's 1/m). ``grad(A, T)`` is ∂E_j/∂a for each example j, with the same shape as A.
+(Kaplan's 1/m). ``grad(A, T)`` is ∂E_j/∂a for each example j, with the same shape as A;
+``grad`` and ``delta`` take an optional ``out`` array for the result (the fused engine's
+buffers), computing the same numbers either way.
 
 =====================  =======================================  ===================
 name                   E for one example                        ∂E/∂a_k
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_real
+from .._validate import check_choice, check_real, from_registry
 from .activations import Activation, logsumexp
 
 __all__ = ["Loss", "SSE", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get", "names",
@@ -32,8 +34,11 @@ REDUCTIONS = ("sum", "mean")
 
 
 def _reduce(per_example, reduction):
-    check_choice(reduction, "reduction", REDUCTIONS)
-    return float(np.sum(per_example) if reduction == "sum" else np.mean(per_example))
+    if reduction == "sum":
+        return float(np.sum(per_example))
+    if reduction == "mean":
+        return float(np.mean(per_example))
+    check_choice(reduction, "reduction", REDUCTIONS)   # raises, naming the choices
 
 
 def _clip(p):
@@ -56,9 +61,9 @@ class Loss:
         """E for outputs a = activation(Z); overridden where logits allow a stabler form."""
         return self.value(activation(Z), T, reduction)
 
-    def delta(self, A, T, Z, activation: Activation):
+    def delta(self, A, T, Z, activation: Activation, out=None):
         """δ_L = ∂E/∂z_L for each example: ∂E/∂a pushed back through the output activation."""
-        return activation.backward(self.grad(A, T), Z, A)
+        return activation.backward(self.grad(A, T), Z, A, out=out)
 
     def check_targets(self, T):
         """Raise ``ValueError`` when T cannot be a target for this loss."""
@@ -76,8 +81,8 @@ class SSE(Loss):
         d = A - T
         return 0.5 * (d * d).sum(axis=-1)
 
-    def grad(self, A, T):
-        return A - T  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
+    def grad(self, A, T, out=None):
+        return np.subtract(A, T, out=out)  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
 
 
 class MSE(Loss):
@@ -89,8 +94,11 @@ class MSE(Loss):
         d = A - T
         return np.mean(d * d, axis=-1)
 
-    def grad(self, A, T):
-        return 2.0 * (A - T) / A.shape[-1]
+    def grad(self, A, T, out=None):
+        out = np.subtract(A, T, out=out)   # 2 (a − t) / K
+        out *= 2.0
+        out /= A.shape[-1]
+        return out
 
 
 class BinaryCrossEntropy(Loss):
@@ -113,14 +121,14 @@ class BinaryCrossEntropy(Loss):
         per = np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
         return _reduce(per, reduction)
 
-    def grad(self, A, T):
+    def grad(self, A, T, out=None):
         A = _clip(A)
-        return (A - T) / (A * (1.0 - A))
+        return np.divide(A - T, A * (1.0 - A), out=out)
 
-    def delta(self, A, T, Z, activation):
+    def delta(self, A, T, Z, activation, out=None):
         if activation.name == "logistic":
-            return A - T
-        return super().delta(A, T, Z, activation)
+            return np.subtract(A, T, out=out)
+        return super().delta(A, T, Z, activation, out)
 
     def check_targets(self, T):
         if np.any(T < 0) or np.any(T > 1):
@@ -158,13 +166,13 @@ class CrossEntropy(Loss):
         log_p = Z - logsumexp(Z, axis=-1, keepdims=True)  # log softmax, finite for finite Z
         return _reduce(-np.sum(self.smooth(T) * log_p, axis=-1), reduction)
 
-    def grad(self, A, T):
-        return -self.smooth(T) / _clip(A)
+    def grad(self, A, T, out=None):
+        return np.divide(-self.smooth(T), _clip(A), out=out)
 
-    def delta(self, A, T, Z, activation):
+    def delta(self, A, T, Z, activation, out=None):
         if activation.name == "softmax":
-            return A - self.smooth(T)
-        return super().delta(A, T, Z, activation)
+            return np.subtract(A, self.smooth(T), out=out)
+        return super().delta(A, T, Z, activation, out)
 
     def check_targets(self, T):
         if np.any(T < 0):
@@ -195,16 +203,4 @@ def names():
 
 def get(loss, **kwargs) -> Loss:
     """Look a loss up by name (``get("cross_entropy", label_smoothing=0.1)``) or pass one through."""
-    if isinstance(loss, Loss):
-        if kwargs:
-            raise TypeError("keyword arguments are only accepted with a loss name")
-        return loss
-    if not isinstance(loss, str):
-        raise TypeError(f"loss must be a name (one of {names()}) or a Loss, got {loss!r}")
-    key = loss.lower()
-    if key not in _REGISTRY:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {names()}")
-    try:
-        return _REGISTRY[key](**kwargs)
-    except TypeError as exc:
-        raise TypeError(f"loss {loss!r} does not take {sorted(kwargs)}") from exc
+    return from_registry(loss, _REGISTRY, Loss, "loss", kwargs)

@@ -31,15 +31,14 @@ import numpy as np
 from .._validate import as_float_array, as_rng, check_dtype, check_int, check_real
 from . import initializers as _init
 from .activations import logistic
-from .layers import Layer
-from .recurrent import BPTTResult, check_sequence, check_state
+from .recurrent import BPTTResult, Recurrent, check_sequence, check_state
 
 __all__ = ["LSTM", "GATES"]
 
 GATES = ("f", "i", "c", "o")   # forget f, input i†, candidate i‡, output o†
 
 
-class LSTM(Layer):
+class LSTM(Recurrent):
     """A long short-term memory layer over sequences (n, time, features).
 
     Parameters
@@ -58,8 +57,6 @@ class LSTM(Layer):
     Follow the layer with a ``Dense`` output layer.
     """
 
-    input_ndim = 3
-
     def __init__(self, n_features, n_hidden, return_sequences=False, init="xavier", rng=None,
                  dtype=np.float64, *, forget_bias=0.0, init_kwargs=None):
         self.n_in = check_int(n_features, "n_features", minimum=1)
@@ -77,23 +74,12 @@ class LSTM(Layer):
         self.W_f[:, 0] = check_real(forget_bias, "forget_bias")
 
     @property
-    def n_features(self):
-        return self.n_in
-
-    @property
-    def n_hidden(self):
-        return self.n_out
-
-    @property
     def params(self):
         return {"W_" + g: getattr(self, "W_" + g) for g in GATES}
 
     def _stacked(self):
         """All gates' weights as one (4·hidden, 1 + hidden + features) matrix."""
         return np.concatenate([self.W_f, self.W_i, self.W_c, self.W_o], axis=0)
-
-    def check_input(self, X, name="X"):
-        check_sequence(X, self.n_in, name)
 
     # ------------------------------------------------------------------ one step
     def _gates(self, pre, c_prev):
@@ -197,7 +183,7 @@ class LSTM(Layer):
         ``return_sequences``. Returns a ``BPTTResult`` whose ``dh`` and ``dc`` are
         ∂E/∂h_t and ∂E/∂c_t per step and whose ``grads`` hold "W_f" … "W_o".
         """
-        X, Hs, Cs, steps = cache
+        _, Hs, Cs, steps = cache
         n, T, H = Hs.shape[0], Hs.shape[1] - 1, self.n_out
         dA = np.asarray(dA)
         want = (n, T, H) if self.return_sequences else (n, H)
@@ -216,18 +202,23 @@ class LSTM(Layer):
             g = self._step_back(steps[t], dh, dc_next)
             dh_all[:, t], dc_all[:, t], delta[:, t] = dh, g["dE_dc"], g["delta"]
             dh_next, dc_next = g["delta"] @ Wh, g["dc_prev"]
-        # eq. 131 summed over steps and examples, with hx_t = [1, h_{t−1}, x_t]
+        return BPTTResult(delta, dh_all, self.weight_grads(delta, cache), dc_all)
+
+    def weight_grads(self, delta, cache):
+        """Eq. 131 summed over steps and examples, with hx_t = [1, h_{t−1}, x_t]."""
+        X, Hs, H = cache[0], cache[1], self.n_out
         dW = np.concatenate([delta.sum(axis=(0, 1))[:, None],
                              np.tensordot(delta, Hs[:, :-1], axes=([0, 1], [0, 1])),
                              np.tensordot(delta, X, axes=([0, 1], [0, 1]))], axis=1)
-        grads = {"W_" + gate: dW[k * H:(k + 1) * H] for k, gate in enumerate(GATES)}
-        return BPTTResult(delta, dh_all, grads, dc_all)
+        return {"W_" + gate: dW[k * H:(k + 1) * H] for k, gate in enumerate(GATES)}
 
-    def activation_backward(self, dA, z, a, cache):
-        r = self.bptt(dA, z, cache)
-        return r.delta, r.grads      # every weight's gradient needs the whole sweep
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """Every gate's δ_t by one sweep through time (``bptt``), and the weight gradients."""
+        if delta is None:
+            return self.bptt(dA, z, cache).delta_and_grads()
+        return delta, self.weight_grads(delta, cache)
 
-    def input_grad(self, delta):
+    def input_grad(self, delta, cache):
         """∂E/∂x_t: the x part of eq. 139, Σ_gates δ_gate W^(gate)_x, for every step."""
         return delta @ self._stacked()[:, 1 + self.n_out:]
 

@@ -129,16 +129,16 @@ class Network:
         return T
 
     # ------------------------------------------------------------------ forward
-    def forward(self, X, training=False, rng=None) -> Trace:
+    def forward(self, X, training=False, rng=None, *, check=True) -> Trace:
         """Propagate X (n, n_in) through every layer, keeping z and a of each layer.
 
         ``training=True`` switches on training-only behaviour such as dropout, whose
-        random masks come from ``rng``.
+        random masks come from ``rng``. ``check=False`` skips validating X, for callers
+        that have checked it already (``fit`` checks once, not once per batch).
         """
-        X = self.check_X(X)
-        return self._forward(X, training, as_rng(rng) if training else None)
-
-    def _forward(self, X, training=False, rng=None) -> Trace:
+        if check:
+            X = self.check_X(X)
+            rng = as_rng(rng) if training else None
         z, a, cache = [None], [X], [None]
         for layer in self.layers:
             zl, al, cl = layer.forward(a[-1], training, rng)
@@ -151,63 +151,76 @@ class Network:
         """The network's outputs a_L for X, shape (n, n_out)."""
         return self.forward(X).output
 
-    def loss(self, X, T, reduction="sum"):
+    def loss(self, X, T, reduction="sum", *, check=True):
         """E over the data set (``"sum"`` over examples, or ``"mean"``)."""
-        X = self.check_X(X)
-        T = self.check_T(T, X.shape[0])
-        check_choice(reduction, "reduction", _losses.REDUCTIONS)
-        return self._loss(self._forward(X), T, reduction)
+        if check:
+            X = self.check_X(X)
+            T = self.check_T(T, X.shape[0])
+        return self.trace_loss(self.forward(X, check=False), T, reduction, check=check)
 
-    def _loss(self, trace, T, reduction="sum"):
-        out = self.layers[-1]
-        if not out.activation.parametric:
-            return self.loss_fn.value_from_logits(trace.z[-1], T, out.activation, reduction)
-        return self.loss_fn.value(trace.a[-1], T, reduction)
+    def trace_loss(self, trace, T, reduction="sum", *, check=True):
+        """E of a forward pass already made (``trace``), without running it again."""
+        if check:
+            T = self._check_trace(trace, T, reduction)
+        return self.output_loss(trace.z[-1], trace.a[-1], T, reduction)
+
+    def output_loss(self, zL, aL, T, reduction="sum"):
+        """E from the output layer's z_L and a_L (n, n_out): from the logits where the loss
+        has a stabler form for them (log-sum-exp: softmax + cross-entropy, logistic + binary
+        cross-entropy), else from a_L. Arguments are not checked."""
+        if self.loss_takes_logits:
+            return self.loss_fn.value_from_logits(zL, T, self.layers[-1].activation, reduction)
+        return self.loss_fn.value(aL, T, reduction)
+
+    @property
+    def loss_takes_logits(self):
+        """True for softmax + cross-entropy and logistic + binary cross-entropy, whose loss
+        is computed from z_L and whose δ_L is simply a − t (eq. 81)."""
+        return (self.loss_fn.name, self.layers[-1].activation.name) in (
+            ("cross_entropy", "softmax"), ("binary_cross_entropy", "logistic"))
 
     # ----------------------------------------------------------------- backward
-    def backward(self, trace: Trace, T, reduction="sum") -> Grads:
+    def backward(self, trace: Trace, T, reduction="sum", *, check=True) -> Grads:
         """Backpropagate: δ_L from the loss, then δ_l = (δ_{l+1} W_{l+1}) ⊙ φ'(z_l).
 
         ``reduction="sum"`` adds the per-example gradients (Kelleher eq. 29);
         ``"mean"`` divides them by the number of examples (Kaplan's η/m).
         """
+        if check:
+            T = self._check_trace(trace, T, reduction)
+        L = len(self.layers)
+        delta, params = [None] * (L + 1), [None] * (L + 1)
+        dA, delta_L = self.output_gradient(trace.z[L], trace.a[L], T)
+        for l in range(L, 0, -1):            # one step of the recursion per layer, output first
+            layer, cache = self.layers[l - 1], trace.cache[l]
+            delta[l], params[l] = layer.backward(dA, trace.z[l], trace.a[l], trace.a[l - 1], cache,
+                                                 delta_L if l == L else None)
+            if l > 1:
+                dA = layer.input_grad(delta[l], cache)      # ∂E/∂a_{l−1} = δ_l W_l
+        if reduction == "mean":
+            scale = 1.0 / T.shape[0]
+            for g in params[1:]:
+                for v in g.values():
+                    v *= scale
+        return Grads(delta, params, reduction)
+
+    def output_gradient(self, zL, aL, T, out=None):
+        """(∂E/∂a_L, None), or (None, δ_L) where the loss gives δ_L directly: softmax +
+        cross-entropy and logistic + binary cross-entropy give δ_L = a − t (eq. 81).
+        ``out`` is an array to write the result into; arguments are not checked."""
+        act, kw = self.layers[-1].activation, ({} if out is None else {"out": out})
+        if self.loss_takes_logits:
+            return None, self.loss_fn.delta(aL, T, zL, act, **kw)
+        return self.loss_fn.grad(aL, T, **kw), None
+
+    def _check_trace(self, trace, T, reduction):
+        """Check a trace from ``forward``, its targets and the reduction; return T as an array."""
         if not isinstance(trace, Trace):
             raise TypeError(f"trace must be the Trace returned by forward(), got {type(trace).__name__}")
         if len(trace.a) != len(self.layers) + 1:
             raise ValueError(f"trace has {len(trace.a) - 1} layers but the network has {len(self.layers)}")
-        T = self.check_T(T, trace.a[0].shape[0])
         check_choice(reduction, "reduction", _losses.REDUCTIONS)
-        return self._backward(trace, T, reduction)
-
-    def _backward(self, trace, T, reduction="sum") -> Grads:
-        L = len(self.layers)
-        delta, params = [None] * (L + 1), [None] * (L + 1)
-        scale = 1.0 / T.shape[0] if reduction == "mean" else 1.0
-        out = self.layers[-1]
-        zL, aL = trace.z[L], trace.a[L]
-        if self._fused_output():
-            delta[L], extra = self.loss_fn.delta(aL, T, zL, out.activation), {}
-        else:
-            delta[L], extra = out.activation_backward(self.loss_fn.grad(aL, T), zL, aL, trace.cache[L])
-        for l in range(L, 0, -1):
-            layer = self.layers[l - 1]
-            if l < L:
-                delta[l], extra = layer.activation_backward(dA, trace.z[l], trace.a[l], trace.cache[l])
-            g = layer.param_grads(delta[l], trace.a[l - 1])
-            g.update(extra)
-            if scale != 1.0:
-                for v in g.values():
-                    v *= scale
-            params[l] = g
-            if l > 1:
-                dA = layer.input_grad(delta[l])
-        return Grads(delta, params, reduction)
-
-    def _fused_output(self):
-        """Softmax + cross-entropy and logistic + binary cross-entropy give δ_L = a − t directly."""
-        act = self.layers[-1].activation
-        return (self.loss_fn.name, act.name) in (
-            ("cross_entropy", "softmax"), ("binary_cross_entropy", "logistic"))
+        return self.check_T(T, trace.a[0].shape[0])
 
     # --------------------------------------------------------------- parameters
     def parameters(self):

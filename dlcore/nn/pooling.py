@@ -53,8 +53,12 @@ class _Pool2D(Layer):
         if self.size[0] > X.shape[2] or self.size[1] > X.shape[3]:
             self.output_shape(X.shape[1:])      # raises with the full explanation
 
-    def input_grad(self, delta):
-        return delta  # δ is already ∂E/∂(input): see activation_backward
+    def input_grad(self, delta, cache):
+        return delta  # δ is already ∂E/∂(input): z is the incoming batch
+
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """δ = ∂E/∂z, the gradient each input of a window receives; nothing is learned."""
+        return (self.route(dA, z, a) if delta is None else delta), {}
 
     def __repr__(self):
         k, s = self.size, self.stride
@@ -78,7 +82,7 @@ class MaxPool2D(_Pool2D):
             np.maximum(best, v[:, :, k // kw, k % kw], out=best)
         return a_prev, best, None
 
-    def activation_backward(self, dA, z, a, cache):
+    def route(self, dA, z, a):
         """Route each output's gradient to its window's arg-max; all other inputs get 0.
 
         The arg-max is found again here, by comparing each window position with the
@@ -96,14 +100,14 @@ class MaxPool2D(_Pool2D):
             hit &= ~taken
             taken |= hit
             dz[:, :, p:p + sh * (ho - 1) + 1:sh, q:q + sw * (wo - 1) + 1:sw] += np.where(hit, dA, 0.0)
-        return dz, {}
+        return dz
 
     @staticmethod
     def argmax_mask(a_prev, size, stride=None):
         """A 0/1 array shaped like ``a_prev`` marking the input chosen by each window."""
         layer = MaxPool2D(size, stride)
         z, a, cache = layer.forward(np.asarray(a_prev, dtype=float))
-        return layer.activation_backward(np.ones_like(a), z, a, cache)[0]
+        return layer.route(np.ones_like(a), z, a)
 
 
 class AvgPool2D(_Pool2D):
@@ -118,9 +122,9 @@ class AvgPool2D(_Pool2D):
             total += v[:, :, k // kw, k % kw]
         return a_prev, total / (kh * kw), None
 
-    def activation_backward(self, dA, z, a, cache):
+    def route(self, dA, z, a):
         """Share each output's gradient equally among the k_h·k_w inputs of its window."""
         n, c, ho, wo = dA.shape
         kh, kw = self.size
         cols = np.broadcast_to((dA / (kh * kw))[:, :, None, None], (n, c, kh, kw, ho, wo))
-        return col2im(cols, z.shape, self.size, self.stride), {}
+        return col2im(cols, z.shape, self.size, self.stride)

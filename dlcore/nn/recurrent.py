@@ -100,8 +100,29 @@ class BPTTResult:
     grads: dict
     dc: np.ndarray | None = None
 
+    def delta_and_grads(self):
+        """(δ, weight gradients): what a layer's ``backward`` returns."""
+        return self.delta, self.grads
 
-class SimpleRNN(Layer):
+
+class Recurrent(Layer):
+    """What SimpleRNN and LSTM share: sequences in, n_hidden values per step out."""
+
+    input_ndim = 3
+
+    @property
+    def n_features(self):
+        return self.n_in
+
+    @property
+    def n_hidden(self):
+        return self.n_out
+
+    def check_input(self, X, name="X"):
+        check_sequence(X, self.n_in, name)
+
+
+class SimpleRNN(Recurrent):
     """A simple recurrent layer h_t = φ(W_hh h_{t−1} + W_hx x_t + w_0) (Kelleher eq. 104).
 
     Parameters
@@ -119,8 +140,6 @@ class SimpleRNN(Layer):
     ``trace.z[l]`` holds every z_t, shape (n, time, hidden), and ``grads.delta[l]`` every
     δ_t. The layer has no output activation of its own: follow it with a ``Dense`` layer.
     """
-
-    input_ndim = 3
 
     def __init__(self, n_features, n_hidden, activation="tanh", return_sequences=False,
                  init="xavier", recurrent_init="xavier", rng=None, dtype=np.float64, *,
@@ -142,19 +161,8 @@ class SimpleRNN(Layer):
         self.b = np.zeros(self.n_out, dtype=self.dtype)
 
     @property
-    def n_features(self):
-        return self.n_in
-
-    @property
-    def n_hidden(self):
-        return self.n_out
-
-    @property
     def params(self):
         return {"W_hh": self.W_hh, "W_hx": self.W_hx, "b": self.b}
-
-    def check_input(self, X, name="X"):
-        check_sequence(X, self.n_in, name)
 
     # ------------------------------------------------------------------ forward
     def step(self, x_t, h_prev):
@@ -204,21 +212,23 @@ class SimpleRNN(Layer):
             dh_all[:, t] = dh
             delta[:, t] = phi.backward(dh, Z[:, t], Hs[:, t + 1])
             dh_next = delta[:, t] @ self.W_hh
-        grads = {"W_hh": np.tensordot(delta, Hs[:, :-1], axes=([0, 1], [0, 1])),
-                 "W_hx": np.tensordot(delta, X, axes=([0, 1], [0, 1])),
-                 "b": delta.sum(axis=(0, 1))}
-        return BPTTResult(delta, dh_all, grads)
+        return BPTTResult(delta, dh_all, self.weight_grads(delta, cache))
 
-    def activation_backward(self, dA, z, a, cache):
-        r = self.bptt(dA, z, cache)
-        return r.delta, {"W_hh": r.grads["W_hh"]}   # W_hh's gradient needs every h_{t−1}
-
-    def param_grads(self, delta, a_prev):
-        """∂E/∂W_hx = Σ_t δ_tᵀ x_t and ∂E/∂b = Σ_t δ_t (∂E/∂W_hh comes from the BPTT sweep)."""
-        return {"W_hx": np.tensordot(delta, a_prev, axes=([0, 1], [0, 1])),
+    def weight_grads(self, delta, cache):
+        """Every copy's gradient summed over time (Algorithm 3) and examples:
+        ∂E/∂W_hh = Σ_t δ_tᵀ h_{t−1}, ∂E/∂W_hx = Σ_t δ_tᵀ x_t, ∂E/∂b = Σ_t δ_t."""
+        X, Hs = cache
+        return {"W_hh": np.tensordot(delta, Hs[:, :-1], axes=([0, 1], [0, 1])),
+                "W_hx": np.tensordot(delta, X, axes=([0, 1], [0, 1])),
                 "b": delta.sum(axis=(0, 1))}
 
-    def input_grad(self, delta):
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
+        """Every δ_t by one backward sweep through time (``bptt``), and the weight gradients."""
+        if delta is None:
+            return self.bptt(dA, z, cache).delta_and_grads()
+        return delta, self.weight_grads(delta, cache)
+
+    def input_grad(self, delta, cache):
         """∂E/∂x_t = δ_t W_hx for every step: shape (n, time, features)."""
         return delta @ self.W_hx
 
@@ -249,7 +259,7 @@ def hidden_gradients(network, X, T, layer=None, reduction="sum") -> BPTTResult:
     trace = network.forward(X)
     grads = network.backward(trace, T, reduction)
     l = layer + 1                                     # the lectures' 1-based layer number
-    dA = network.layers[layer + 1].input_grad(grads.delta[l + 1])
+    dA = network.layers[layer + 1].input_grad(grads.delta[l + 1], trace.cache[l + 1])
     return network.layers[layer].bptt(dA, trace.z[l], trace.cache[l])
 
 

@@ -357,9 +357,9 @@ class _Recording(Network):
         self.__dict__.update(network.__dict__)
         self._sink = sink
 
-    def _backward(self, trace, T, reduction="sum"):
+    def backward(self, trace, T, reduction="sum", *, check=True):
         self._sink.append(flat_params(self))
-        return super()._backward(trace, T, reduction)
+        return super().backward(trace, T, reduction, check=check)
 
 
 def training_path(network, X, T, lr, epochs, batch_size=None, *, rng, momentum=0.0,
@@ -370,8 +370,8 @@ def training_path(network, X, T, lr, epochs, batch_size=None, *, rng, momentum=0
     reproducible). Each gradient evaluation inside ``fit`` is one update, so the recorded
     points are exactly the ones ``fit`` visits: with n examples an epoch makes 1 (full
     batch), n (``batch_size=1``, online) or ⌈n / k⌉ (mini-batches of k) updates.
-    (It watches ``fit`` through ``Network._backward`` and a per-epoch callback, and raises
-    ``RuntimeError`` if the number of updates it saw does not add up.)
+    (It watches ``fit``'s reference engine through ``Network.backward`` and a per-epoch
+    callback, and raises ``RuntimeError`` if the number of updates it saw does not add up.)
     """
     if not isinstance(network, Network):
         raise TypeError(f"network must be a dlcore.Network, got {type(network).__name__}")
@@ -385,13 +385,14 @@ def training_path(network, X, T, lr, epochs, batch_size=None, *, rng, momentum=0
         return False
 
     history = fit(_Recording(network, sink), X, T, lr=lr, epochs=epochs, batch_size=batch_size,
-                  reduction=reduction, tol=tol, rng=rng, momentum=momentum, callback=mark)
+                  reduction=reduction, tol=tol, rng=rng, momentum=momentum, callback=mark,
+                  engine="reference")
     n = np.shape(X)[0]
     per_epoch = 1 if batch_size is None or batch_size >= n else -(-n // batch_size)
-    if len(sink) != history.epochs * per_epoch:  # fit must ask Network._backward for every update
+    if len(sink) != history.epochs * per_epoch:  # fit must ask Network.backward for every update
         raise RuntimeError(f"recorded {len(sink)} updates but fit made {history.epochs} epochs of "
                            f"{per_epoch}; dlcore.fit no longer computes gradients through "
-                           "Network._backward, which training_path relies on")
+                           "Network.backward, which training_path relies on")
     points = np.array(sink + [flat_params(network)])
     ends = marks[:history.epochs + 1]
     if len(ends) < history.epochs + 1:

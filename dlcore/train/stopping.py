@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["History", "STATUSES", "stop_reason", "message"]
+from .._validate import check_int
+
+__all__ = ["History", "STATUSES", "Monitor", "stop_reason", "message", "algorithm1"]
 
 
 STATUSES = ("converged", "max_epochs", "diverged", "early_stopped")
@@ -63,6 +65,7 @@ class History:
 
 
 def stop_reason(E, E0, tol, diverge_factor):
+    """"diverged", "converged" or None for the loss E of an epoch, E0 being the first one."""
     if not np.isfinite(E) or E > diverge_factor * max(E0, 1e-12):
         return "diverged"
     if tol is not None and E < tol:
@@ -71,6 +74,7 @@ def stop_reason(E, E0, tol, diverge_factor):
 
 
 def message(h, tol):
+    """One sentence saying how training ended, for ``history.message``."""
     if h.status == "converged":
         return f"converged at epoch {h.epochs}: loss {h.final_loss:.6g} < tol {tol:g}"
     if h.status == "diverged":
@@ -82,3 +86,62 @@ def message(h, tol):
     if h.status == "early_stopped":
         return f"stopped early at epoch {h.epochs}, loss {h.final_loss:.6g}"
     return f"reached the maximum of {h.epochs} epochs, loss {h.final_loss:.6g}"
+
+
+def algorithm1(val_loss, patience):
+    """Replay Kelleher et al.'s Algorithm 1 on a recorded validation curve.
+
+    ``val_loss[e]`` is the validation error after e epochs. The same bookkeeping as during
+    training (``History.record_validation``: ties count as improvements, line 9 uses ≥;
+    ``History.patience_exhausted``) decides where early stopping with ``patience`` would
+    stop. Returns ``(stop_epoch, best_epoch)``; ``stop_epoch`` is None when the curve ends first.
+    """
+    patience = check_int(patience, "patience", minimum=1)
+    val_loss = np.asarray(val_loss, dtype=float)
+    if val_loss.ndim != 1 or val_loss.size == 0:
+        raise ValueError(f"val_loss must be a non-empty 1-D sequence, got shape {val_loss.shape}")
+    replay = History()
+    for epoch, value in enumerate(val_loss):
+        replay.record_validation(value, epoch)
+        if replay.patience_exhausted(epoch, patience):
+            return epoch, replay.best_epoch
+    return None, replay.best_epoch
+
+
+class Monitor:
+    """The stop rules and Algorithm 1, applied by ``fit`` after each measured loss.
+
+    ``run`` holds fit's checked arguments (network, tol, diverge_factor, epochs, validation,
+    patience, restore_best, callback, reduction). ``done(E, epoch)`` records the loss E of
+    ``epoch`` in ``history`` (and the validation loss, saving the parameters at a new best:
+    Algorithm 1, lines 8-15) and says whether training stops; ``finish(E)`` restores the best
+    parameters (line 17) and writes the message.
+    """
+
+    def __init__(self, history, run):
+        self.history, self.run, self.best_params = history, run, None
+
+    def done(self, E, epoch):
+        h, run = self.history, self.run
+        h.loss.append(E)
+        stop = stop_reason(E, h.loss[0], run.tol, run.diverge_factor)
+        if run.validation is not None:
+            V = run.network.loss(*run.validation, run.reduction, check=False)
+            if h.record_validation(V, epoch) and run.patience is not None:
+                self.best_params = run.network.get_params()
+            if stop is None and h.patience_exhausted(epoch, run.patience):
+                stop = "early_stopped"
+        if stop is None and run.callback is not None and run.callback(epoch, run.network, h):
+            stop = "early_stopped"
+        if stop is None and epoch == run.epochs:
+            stop = "max_epochs"
+        if stop is not None:
+            h.status, h.epochs = stop, epoch
+        return stop is not None
+
+    def finish(self, E):
+        h = self.history
+        h.final_loss = E  # == h.loss[-1]
+        if self.best_params is not None and self.run.restore_best:
+            self.run.network.set_params(self.best_params)   # Algorithm 1, line 17: θ_best
+        h.message = message(h, self.run.tol)

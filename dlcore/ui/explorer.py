@@ -132,8 +132,8 @@ class Explorer:
         else:  # one more (deterministic) iteration at the final parameters
             rec = Recorder(epochs=[0])
             with np.errstate(all="ignore"), one_blas_thread():
-                trace = net._forward(X)
-                rec.capture(0, trace, net._backward(trace, net.check_T(T, X.shape[0]), "mean"))
+                trace = net.forward(X)
+                rec.capture(0, trace, net.backward(trace, T, "mean"))
             snap = rec[0]
         dense = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dense)]
         return {"history": h, "values": layer_values(snap, dense), "settings": dict(s),
