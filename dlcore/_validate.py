@@ -52,14 +52,17 @@ def as_float_array(value, name: str, *, ndim: int | tuple[int, ...] | None = Non
     return arr
 
 
-def check_int(value, name: str, *, minimum: int | None = None, allow_none: bool = False):
-    """Check that ``value`` is an integer (not a bool) at least ``minimum``."""
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None,
+              allow_none: bool = False):
+    """Check that ``value`` is an integer (not a bool) in [minimum, maximum]."""
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {_describe(value)}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 
@@ -170,18 +173,31 @@ def check_mapping(value, name):
     return value
 
 
-def as_labels(y, name="y", n_classes=None):
+def as_labels(y, name="y", n_classes=None, *, allow_bool=True):
     """``y`` as a 1-D int64 array of class indices in [0, n_classes)."""
-    arr = np.asarray(y)
+    if isinstance(y, (str, bytes)) or y is None:
+        raise TypeError(f"{name} must be a 1-D array of class indices, got {_describe(y)}")
+    try:
+        arr = np.asarray(y)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a 1-D array of class indices, got {_describe(y)}") from exc
+    if arr.dtype.kind == "b" and not allow_bool:
+        raise TypeError(f"{name} must hold integer class indices, got booleans")
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of class labels, got shape {arr.shape}")
+        raise ValueError(f"{name} must be a non-empty 1-D array of class labels (1-dimensional: "
+                         f"one label per example), got shape {arr.shape}")
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError(f"{name} must hold whole-number class labels, got non-integer values")
+            raise ValueError(f"{name} must hold whole-number class labels (whole numbers 0, 1, 2, …), "
+                             "got non-integer values")
+        if np.abs(arr).max() >= 2 ** 31:
+            raise ValueError(f"{name} must hold class indices below 2**31, got {np.abs(arr).max():g}")
     elif arr.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
     arr = arr.astype(np.int64)
     if n_classes is not None and (arr.min() < 0 or arr.max() >= n_classes):
         raise ValueError(f"{name} must lie in [0, {n_classes - 1}] for {n_classes} classes, got "
                          f"values in [{arr.min()}, {arr.max()}]")
+    if arr.min() < 0:
+        raise ValueError(f"{name} must be class indices 0, 1, 2, …, got a minimum of {arr.min()}")
     return arr

@@ -265,8 +265,6 @@ def test_networks_left_to_the_reference_engine(monkeypatch):
     h = dl.fit(dropout, X, T, lr=0.05, epochs=3, batch_size=5, rng=0, epoch_loss="running")
     assert len(h.loss) == 3 and np.all(np.isfinite(h.loss))
     assert "PReLU" in engines.unsupported(dl.datasets.kelleher_network("prelu"))
-    shared = dl.Dense(3, 3)
-    assert "twice" in engines.unsupported(dl.Network([dl.Dense(2, 3), shared, shared, dl.Dense(3, 1)]))
     assert "dtype" in engines.unsupported(dl.Network([dl.Dense(2, 3, dtype=np.float32), dl.Dense(3, 1)]))
 
     class Sub(dl.Network):

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
+import struct
 import tempfile
 import urllib.request
 import zlib
@@ -63,65 +65,84 @@ _N_CLASSES, _SIDE = 10, 28
 
 
 # --------------------------------------------------------------------------- IDX files
-def _read_bytes(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-        fh.seek(0)
-        if head != _GZIP_MAGIC:
-            return fh.read()
-        try:
-            with gzip.GzipFile(fileobj=fh) as gz:
-                return gz.read()
-        except EOFError as exc:
-            raise ValueError(f"{path}: the gzip stream is truncated ({exc}); the file is "
-                             "incomplete, delete it and obtain it again") from exc
-        except (OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-            raise ValueError(f"{path}: the gzip stream is corrupted ({exc}); delete the file "
-                             "and obtain it again") from exc
+MAX_IDX_BYTES = 1 << 28   # 256 MiB: five times MNIST's largest file; read_idx(max_bytes=) for more
+_EXTRA_PROBE = 1 << 20    # how much trailing data is counted before saying "or more"
 
 
-def read_idx(path) -> np.ndarray:
+def read_idx(path, *, max_bytes=MAX_IDX_BYTES) -> np.ndarray:
     """Read one IDX file (gzipped or not, detected from its content) into an array.
 
     An IDX file starts with a magic number: two zero bytes, a type code (0x08 unsigned
     byte, 0x09 signed byte, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64) and the
     number of dimensions d; then d big-endian 32-bit sizes; then the values, big-endian,
-    in C order. Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming
-    the file for a bad magic number, an unknown type code, or data shorter or longer
-    than the sizes say.
+    in C order. The header is read first and only the bytes it declares are then read
+    (decompressed), so a corrupt, oversized or "bomb" file costs little memory before its
+    error: ``ValueError`` naming the file for a bad magic number, an unknown type code, a
+    declared size above ``max_bytes``, or data shorter or longer than the sizes say;
+    ``FileNotFoundError`` for a missing file.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no IDX file at {path}")
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise ValueError(f"{path}: truncated IDX file, {len(data)} bytes is shorter than the "
+    max_bytes = check_int(max_bytes, "max_bytes", minimum=1)
+    try:
+        with _open(path) as fh:
+            shape, dtype, header = _read_header(fh, path, max_bytes)
+            expected = math.prod(shape) * dtype.itemsize     # Python ints: no overflow
+            data = fh.read(expected)
+            if len(data) < expected:
+                raise ValueError(f"{path}: truncated IDX file, shape {shape} of {dtype.name} needs "
+                                 f"{expected} data bytes but only {len(data)} are present")
+            extra = len(fh.read(_EXTRA_PROBE))
+    except EOFError as exc:
+        raise ValueError(f"{path}: the gzip stream is truncated ({exc}); the file is "
+                         "incomplete, delete it and obtain it again") from exc
+    except (OSError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path}: the gzip stream is corrupted ({exc}); delete the file "
+                         "and obtain it again") from exc
+    if extra:
+        more = " or more" if extra == _EXTRA_PROBE else ""
+        raise ValueError(f"{path}: size mismatch, shape {shape} of {dtype.name} needs {expected} "
+                         f"data bytes but {expected + extra}{more} are present (corrupted header "
+                         "or extra data)")
+    arr = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return arr.astype(dtype.newbyteorder("="))  # native byte order, writable copy
+
+
+def _open(path: Path):
+    """The file's bytes as a stream: decompressed on the fly when it is gzipped."""
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == _GZIP_MAGIC
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+
+
+def _read_header(fh, path, max_bytes):
+    """(shape, dtype, header length) from the magic number and sizes at the start of ``fh``."""
+    magic = fh.read(4)
+    if len(magic) < 4:
+        raise ValueError(f"{path}: truncated IDX file, {len(magic)} bytes is shorter than the "
                          "4-byte magic number")
-    if data[0] != 0 or data[1] != 0:
-        raise ValueError(f"{path}: bad magic number 0x{data[:4].hex()}; an IDX file starts with "
+    if magic[0] != 0 or magic[1] != 0:
+        raise ValueError(f"{path}: bad magic number 0x{magic.hex()}; an IDX file starts with "
                          "two zero bytes (is this an IDX file?)")
-    code, ndim = data[2], data[3]
+    code, ndim = magic[2], magic[3]
     if code not in _IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in _IDX_DTYPES)
         raise ValueError(f"{path}: unknown IDX data type code 0x{code:02X}; expected one of {known}")
     if ndim == 0:
         raise ValueError(f"{path}: the IDX header declares 0 dimensions")
     header = 4 + 4 * ndim
-    if len(data) < header:
+    sizes = fh.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise ValueError(f"{path}: truncated IDX file, the header needs {header} bytes but the "
-                         f"file has {len(data)}")
-    shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+                         f"file has {4 + len(sizes)}")
+    shape = struct.unpack(f">{ndim}I", sizes)
     dtype = np.dtype(_IDX_DTYPES[code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(data) - header
-    if actual < expected:
-        raise ValueError(f"{path}: truncated IDX file, shape {shape} of {dtype.name} needs "
-                         f"{expected} data bytes but only {actual} are present")
-    if actual > expected:
-        raise ValueError(f"{path}: size mismatch, shape {shape} of {dtype.name} needs {expected} "
-                         f"data bytes but {actual} are present (corrupted header or extra data)")
-    arr = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-    return arr.astype(dtype.newbyteorder("="))  # native byte order, writable copy
+    if math.prod(shape) * dtype.itemsize > max_bytes:
+        raise ValueError(f"{path}: the header declares shape {shape} of {dtype.name}, "
+                         f"{math.prod(shape) * dtype.itemsize:,} bytes, more than max_bytes="
+                         f"{max_bytes:,}; a corrupted header, or pass a larger max_bytes")
+    return shape, dtype, header
 
 
 # ------------------------------------------------------------------------- the data set
@@ -205,8 +226,7 @@ def _download(name, cache: Path, checksums, mirrors, timeout=60):
         url = base.rstrip("/") + "/" + name
         try:
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                for block in iter(lambda: resp.read(1 << 16), b""):
-                    out.write(block)
+                _copy_at_most(resp, out, _known_size(checksums, name), url)
             _verify(tmp, checksums, name)
             os.replace(tmp, target)
             return target
@@ -216,6 +236,23 @@ def _download(name, cache: Path, checksums, mirrors, timeout=60):
             if tmp.exists():
                 tmp.unlink()
     raise OSError(f"could not download {name} into {cache}:\n  " + "\n  ".join(errors))
+
+
+def _known_size(checksums, name):
+    entry = checksums.get(name)
+    return None if entry is None or isinstance(entry, str) else entry[0]
+
+
+def _copy_at_most(src, dst, size, url):
+    """Copy ``src`` to ``dst`` in blocks, stopping once more than ``size`` bytes (the known
+    size of the file, when there is one) have arrived: a wrong or hostile server cannot
+    fill the disk."""
+    written = 0
+    for block in iter(lambda: src.read(1 << 16), b""):
+        written += len(block)
+        if size is not None and written > size:
+            raise OSError(f"{url} sent more than the {size:,} bytes the file has; stopped")
+        dst.write(block)
 
 
 def _load_pair(folder, names, checksums, verify):

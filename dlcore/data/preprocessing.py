@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_int
+from .._validate import as_float_array, as_labels, check_int
 
 __all__ = ["range_normalize", "one_hot"]
+
+_MAX_INFERRED = 1_000_000   # classes one_hot infers from the labels without being told
 
 
 def range_normalize(X, low=None, high=None, *, min=None, max=None):
@@ -43,23 +45,14 @@ def one_hot(labels, n_classes=None, dtype=np.float64):
 
     ``labels`` are integers 0 … n_classes − 1; the result has shape (n, n_classes).
     """
-    arr = np.asarray(labels)
-    if arr.ndim != 1:
-        raise ValueError(f"labels must be a 1-dimensional array of class indices, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError("labels must not be empty")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError("labels must be whole numbers (class indices), got non-integer values")
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integer class indices, got dtype {arr.dtype}")
+    if n_classes is not None:
+        n_classes = check_int(n_classes, "n_classes", minimum=1)
+    arr = as_labels(labels, "labels", n_classes, allow_bool=False)
     if n_classes is None:
         n_classes = int(arr.max()) + 1
-    n_classes = check_int(n_classes, "n_classes", minimum=1)
-    if arr.min() < 0 or arr.max() >= n_classes:
-        raise ValueError(f"labels must lie in [0, {n_classes - 1}] for n_classes={n_classes}, "
-                         f"got values in [{arr.min()}, {arr.max()}]")
+        if n_classes > _MAX_INFERRED:
+            raise ValueError(f"labels go up to {n_classes - 1}, which would make {n_classes:,} "
+                             "columns; pass n_classes= if you really mean that many classes")
     out = np.zeros((arr.size, n_classes), dtype=dtype)
     out[np.arange(arr.size), arr] = 1
     return out

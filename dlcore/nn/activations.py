@@ -27,13 +27,14 @@ __all__ = ["Activation", "Threshold", "Linear", "Logistic", "Tanh", "ReLU", "Lea
 _EXP_MAX = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}
 
 
-def logistic(z, out=None):
+def logistic(z, out=None, *, check=True):
     """Overflow-free logistic function 1 / (1 + e^(−z)) (Kelleher eq. 15).
 
     z is clipped below at −709 (−88 in float32) so e^(−z) never overflows; the
-    clipped outputs are ~1e-308, already 0 for every practical purpose.
+    clipped outputs are ~1e-308, already 0 for every practical purpose. ``check=False``
+    skips validating z (finite numbers), for callers that have.
     """
-    z = np.asarray(z)
+    z = as_float_array(z, "z") if check else np.asarray(z)
     if z.dtype not in _EXP_MAX:
         z = z.astype(np.float64)
     t = np.empty_like(z) if out is None else out
@@ -44,12 +45,20 @@ def logistic(z, out=None):
     return np.reciprocal(t, out=t)
 
 
-def logsumexp(z, axis=-1, keepdims=False):
+def logsumexp(z, axis=-1, keepdims=False, *, check=True):
     """log Σ_k e^(z_k), computed as m + log Σ e^(z_k − m) with m = max_k z_k."""
-    z = np.asarray(z)
+    if check:
+        z = as_float_array(z, "z")
     m = np.max(z, axis=axis, keepdims=True)
-    out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
+    out = m + np.log(np.sum(np.exp(_below_max(z, m)), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _below_max(z, m, out=None):
+    """z − m ≤ 0. Where the spread exceeds the dtype's range the difference is −inf, whose
+    exponential is exactly the 0 it stands for: that overflow is expected, not reported."""
+    with np.errstate(over="ignore"):
+        return np.subtract(z, m, out=out)
 
 
 def softmax(z, axis=-1):
@@ -61,15 +70,15 @@ def softmax(z, axis=-1):
     return _softmax(as_float_array(z, "z"), axis)
 
 
-def _softmax(z, axis=-1, out=None):
-    e = np.exp(np.subtract(z, np.max(z, axis=axis, keepdims=True), out=out), out=out)  # exponents ≤ 0
+def _softmax(z, axis=-1, out=None):   # Softmax.forward and softmax(), on checked arrays
+    e = np.exp(_below_max(z, np.max(z, axis=axis, keepdims=True), out=out), out=out)
     return np.divide(e, np.sum(e, axis=axis, keepdims=True), out=out)
 
 
 def log_softmax(z, axis=-1):
     """log softmax(z), computed as z − logsumexp(z) so it is finite for finite z."""
-    z = np.asarray(z)
-    return z - logsumexp(z, axis=axis, keepdims=True)
+    z = as_float_array(z, "z")
+    return z - logsumexp(z, axis=axis, keepdims=True, check=False)
 
 
 class Activation:
@@ -83,14 +92,14 @@ class Activation:
     elementwise = True
 
     def __call__(self, z):
-        return self.forward(np.asarray(z))
+        return self.forward(as_float_array(z, "z", ndim=None))
 
     def forward(self, z, out=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def derivative(self, z):
         """∂a/∂z evaluated elementwise at z."""
-        return self._derivative(np.asarray(z))
+        return self._derivative(as_float_array(z, "z", ndim=None))
 
     def _derivative(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -142,10 +151,10 @@ class Logistic(Activation):
     name = "logistic"
 
     def forward(self, z, out=None):
-        return logistic(z, out)
+        return logistic(z, out, check=False)
 
     def _derivative(self, z):
-        s = logistic(z)
+        s = logistic(z, check=False)
         return s * (1.0 - s)
 
     def backward(self, dA, z, a, out=None):

@@ -23,16 +23,26 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._validate import as_rng, check_dtype, check_int
+from .._validate import as_float_array, as_rng, check_dtype, check_int
 from . import activations as _act
 from . import initializers as _init
-from .layers import Dense, Layer, _Weighted
+from .layers import Layer, _Weighted
+from .shapes import layer_shapes
 
 __all__ = ["Conv2D", "Flatten", "correlate2d", "convolve2d", "output_size", "layer_shapes",
            "im2col", "col2im"]
 
 
 # --------------------------------------------------------------------------- helpers
+def image_shape(shape, name):
+    """One example's (channels, height, width), each an int ≥ 1 or None (not known yet)."""
+    shape = tuple(shape)
+    if len(shape) != 3:
+        raise ValueError(f"expects images, one (channels, height, width) per example, got "
+                         f"examples of shape {shape}")
+    return tuple(None if v is None else check_int(v, name, minimum=1) for v in shape)
+
+
 def pair(value, name, minimum):
     """An int or a pair of ints (each >= ``minimum``) as a tuple (vertical, horizontal)."""
     if isinstance(value, (tuple, list)):
@@ -45,7 +55,10 @@ def pair(value, name, minimum):
 
 def output_size(size, kernel, stride=1, padding=0, *, name="kernel_size"):
     """Positions a kernel of width ``kernel`` takes along an input of width ``size``:
-    ⌊(size + 2·padding − kernel) / stride⌋ + 1, or ``ValueError`` if it does not fit."""
+    ⌊(size + 2·padding − kernel) / stride⌋ + 1, or ``ValueError`` if it does not fit.
+    An unknown ``size`` (None) gives None."""
+    if size is None:
+        return None
     size = check_int(size, "size", minimum=1)
     kernel = check_int(kernel, name, minimum=1)
     stride = check_int(stride, "stride", minimum=1)
@@ -69,12 +82,16 @@ def windows(x, kernel, stride):
                       writeable=False)
 
 
-def im2col(x, kernel, stride):
+def im2col(x, kernel, stride, *, check=True):
     """Every window of x as a column: shape (n, C·k_h·k_w, H_out·W_out), a copy.
 
     ``x`` is an (already padded) batch (n, C, H, W); ``kernel`` and ``stride`` are pairs.
+    ``check=False`` skips validating them (``Conv2D`` has).
     """
-    if np.ndim(x) != 4 or kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
+    if check:
+        kernel, stride = pair(kernel, "kernel", 1), pair(stride, "stride", 1)
+        x = as_float_array(x, "x", ndim=4)
+    if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
         raise ValueError(f"x must be a batch (n, C, H, W) at least as large as the kernel "
                          f"{tuple(kernel)}, got shape {np.shape(x)}")
     v = windows(x, kernel, stride)
@@ -88,9 +105,14 @@ def col2im(cols, shape, kernel, stride):
     ``cols`` has shape (n, C, k_h, k_w, H_out, W_out) (or that many elements); pixels
     covered by several windows receive the sum of their entries.
     """
-    (kh, kw), (sh, sw) = kernel, stride
-    n, c, h, w = shape
+    (kh, kw), (sh, sw) = pair(kernel, "kernel", 1), pair(stride, "stride", 1)
+    if isinstance(shape, (str, bytes)) or len(shape) != 4:
+        raise ValueError(f"shape must be the input's (n, C, H, W), got {shape!r}")
+    n, c, h, w = (check_int(v, "shape", minimum=1) for v in shape)
+    if kh > h or kw > w:
+        raise ValueError(f"kernel {(kh, kw)} is larger than the input's {h}×{w} pixels")
     ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
+    cols = np.asarray(cols)
     if cols.size != n * c * kh * kw * ho * wo:
         raise ValueError(f"cols must hold {n * c * kh * kw * ho * wo} values for an input of shape "
                          f"{tuple(shape)}, got {cols.size}")
@@ -178,14 +200,19 @@ class Conv2D(_Weighted):
         kh, kw = self.kernel_size
         fan_in = self.c_in * kh * kw
         W = _init.initialize(init, fan_in, self.c_out, as_rng(rng), dtype=self.dtype,
-                             **dict(init_kwargs or {}))
+                             **_init.check_options(init_kwargs))
         self.W = W.reshape(self.c_out, self.c_in, kh, kw)
         self._init_bias(self.c_out, lam)
 
+    @property
+    def example_shape(self):
+        return (self.c_in, None, None)
+
     def output_shape(self, input_shape):
-        """(c_out, H_out, W_out) for one example of shape (c_in, H, W); checks it fits."""
-        c, h, w = _chw(input_shape, "input_shape")
-        if c != self.c_in:
+        """(c_out, H_out, W_out) for one example of shape (c_in, H, W); checks it fits.
+        Sizes not known yet (None) stay None."""
+        c, h, w = image_shape(input_shape, "input_shape")
+        if c is not None and c != self.c_in:
             raise ValueError(f"Conv2D expects {self.c_in} input channel(s), got {c} "
                              f"(input shape {tuple(input_shape)})")
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
@@ -211,7 +238,7 @@ class Conv2D(_Weighted):
         _, ho, wo = self.check_input(a_prev, "the input of Conv2D")
         n = a_prev.shape[0]
         xp = _pad(a_prev, self.padding)
-        cols = im2col(xp, self.kernel_size, self.stride)        # (n, C·k·k, H_out·W_out)
+        cols = im2col(xp, self.kernel_size, self.stride, check=False)        # (n, C·k·k, H_out·W_out)
         z = np.matmul(self.W.reshape(self.c_out, -1), cols)     # (n, c_out, H_out·W_out)
         z += self.b[:, None]
         z = z.reshape(n, self.c_out, ho, wo)
@@ -292,43 +319,19 @@ class Flatten(Layer):
     def input_grad(self, delta, cache):
         return delta
 
+    @property
+    def example_shape(self):
+        return self.input_shape
+
     def output_shape(self, input_shape):
-        if self.input_shape is not None and tuple(input_shape) != self.input_shape:
-            raise ValueError(f"Flatten expects examples of shape {self.input_shape}, got "
-                             f"{tuple(input_shape)}")
-        return (int(np.prod(input_shape)),)
+        """(C·H·W,) for one example of shape (C, H, W) (None while a size is unknown)."""
+        shape = tuple(input_shape)
+        if self.input_shape is not None:     # sizes not known yet (None) must fit the given shape
+            if len(shape) != len(self.input_shape) or any(
+                    s is not None and s != want for s, want in zip(shape, self.input_shape)):
+                raise ValueError(f"Flatten expects examples of shape {self.input_shape}, got {shape}")
+            shape = self.input_shape
+        return (None,) if None in shape else (int(np.prod(shape)),)
 
     def __repr__(self):
         return "Flatten()" if self.input_shape is None else f"Flatten(input_shape={self.input_shape})"
-
-
-def _chw(shape, name):
-    shape = tuple(shape)
-    if len(shape) != 3:
-        raise ValueError(f"{name} must be (channels, height, width) for one example, got {shape}")
-    return tuple(check_int(v, name, minimum=1) for v in shape)
-
-
-def layer_shapes(layers, input_shape):
-    """The shape of one example after each layer, starting from ``input_shape``.
-
-    Returns a list of (layer, output shape, number of parameters); raises ``ValueError``
-    at the first layer the incoming shape does not fit (a kernel larger than its padded
-    input, a channel count or a ``Dense`` input size that does not match).
-    """
-    shape, rows = tuple(input_shape), []
-    for i, layer in enumerate(layers):
-        if isinstance(layer, Dense):
-            if len(shape) != 1 or shape[0] != layer.n_in:
-                raise ValueError(f"layers[{i}] (Dense) expects {layer.n_in} input features, "
-                                 f"got an input of shape {shape}")
-            shape = (layer.n_out,)
-        elif hasattr(layer, "output_shape"):
-            try:
-                shape = tuple(layer.output_shape(shape))
-            except ValueError as exc:
-                raise ValueError(f"layers[{i}] ({type(layer).__name__}): {exc}") from exc
-        elif not layer.preserves_shape:
-            raise TypeError(f"layers[{i}]: cannot work out the output shape of {layer!r}")
-        rows.append((layer, shape, sum(int(p.size) for p in layer.params.values())))
-    return rows

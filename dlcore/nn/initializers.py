@@ -25,7 +25,7 @@ import numpy as np
 
 from .._validate import as_rng, check_dtype, check_int, check_real
 
-__all__ = ["get", "names", "initialize", "variance"]
+__all__ = ["get", "names", "initialize", "variance", "check_options"]
 
 
 def _normal(std):
@@ -57,16 +57,36 @@ def names():
     return sorted(set(_PLAIN) | set(_SCALED) | set(_ALIASES))
 
 
-def variance(name: str, n_in: int, n_out: int, *, sigma: float = 0.01, limit: float = 0.05,
-             value: float = 0.0) -> float:
+# The options each initialiser uses, with their defaults; any other option is an error.
+_OPTIONS = {"normal": {"sigma": 0.01}, "uniform": {"limit": 0.05}, "constant": {"value": 0.0}}
+
+
+def _options(key, given):
+    """``given`` (options passed as None when not given) checked against ``key``'s options."""
+    passed = {k: v for k, v in given.items() if v is not None}
+    allowed = _OPTIONS.get(key, {})
+    unused = sorted(set(passed) - set(allowed))
+    if unused:
+        where = {o: n for n, opts in _OPTIONS.items() for o in opts}
+        hint = "; ".join(f"{o} is for init={where[o]!r}" for o in unused if o in where)
+        raise TypeError(f"init {key!r} takes {'no options' if not allowed else sorted(allowed)}, "
+                        f"got {unused}" + (f" ({hint})" if hint else ""))
+    return {**allowed, **passed}
+
+
+def variance(name: str, n_in: int, n_out: int, *, sigma: float | None = None,
+             limit: float | None = None, value: float | None = None) -> float:
     """The theoretical var(W) of an initialiser (used to check the drawn weights)."""
     name = _canonical(name)
+    n_in = check_int(n_in, "n_in", minimum=1)
+    n_out = check_int(n_out, "n_out", minimum=1)
+    opts = _options(name, {"sigma": sigma, "limit": limit, "value": value})
     if name in ("zeros", "constant"):
         return 0.0
     if name == "normal":
-        return sigma ** 2
+        return check_real(opts["sigma"], "sigma", low=0.0) ** 2
     if name == "uniform":
-        return limit ** 2 / 3.0
+        return check_real(opts["limit"], "limit", low=0.0) ** 2 / 3.0
     return _VARIANCE[name.removesuffix("_uniform")](n_in, n_out)
 
 
@@ -79,8 +99,9 @@ def _canonical(name):
     return key
 
 
-def initialize(name: str, n_in: int, n_out: int, rng=None, *, sigma: float = 0.01,
-               limit: float = 0.05, value: float = 0.0, dtype=np.float64) -> np.ndarray:
+def initialize(name: str, n_in: int, n_out: int, rng=None, *, sigma: float | None = None,
+               limit: float | None = None, value: float | None = None,
+               dtype=np.float64) -> np.ndarray:
     """Draw a weight matrix W of shape (n_out, n_in) with the named scheme.
 
     ``sigma`` is the standard deviation for ``"normal"`` (Kelleher's N(0, σ)),
@@ -90,18 +111,34 @@ def initialize(name: str, n_in: int, n_out: int, rng=None, *, sigma: float = 0.0
     n_in = check_int(n_in, "n_in", minimum=1)
     n_out = check_int(n_out, "n_out", minimum=1)
     dtype = check_dtype(dtype)
+    opts = _options(key, {"sigma": sigma, "limit": limit, "value": value})
     if key == "zeros":
         return np.zeros((n_out, n_in), dtype=dtype)
     if key == "constant":
-        return np.full((n_out, n_in), check_real(value, "value"), dtype=dtype)
+        return np.full((n_out, n_in), check_real(opts["value"], "value"), dtype=dtype)
     rng = as_rng(rng)
     if key == "normal":
-        sigma = check_real(sigma, "sigma", low=0.0)
+        sigma = check_real(opts["sigma"], "sigma", low=0.0)
         return rng.normal(0.0, sigma, (n_out, n_in)).astype(dtype, copy=False)
     if key == "uniform":
-        limit = check_real(limit, "limit", low=0.0)
+        limit = check_real(opts["limit"], "limit", low=0.0)
         return rng.uniform(-limit, limit, (n_out, n_in)).astype(dtype, copy=False)
     return _SCALED[key](n_in, n_out, rng, dtype)
+
+
+def check_options(init_kwargs, name="init_kwargs", extra=()):
+    """A layer's ``init_kwargs`` as a dict of options an initialiser knows by name
+    (``extra``: more names the layer accepts, such as the recurrent weights' ``scale``)."""
+    if init_kwargs is None:
+        return {}
+    if not isinstance(init_kwargs, dict):
+        raise TypeError(f"{name} must be a dict such as {{'sigma': 0.2}}, got {init_kwargs!r}")
+    unknown = sorted(set(init_kwargs) - {"sigma", "limit", "value", *extra})
+    if unknown:
+        known = ", ".join([f"{o!r} (init={n!r})" for n, opts in _OPTIONS.items() for o in opts]
+                          + [f"{o!r}" for o in extra])
+        raise TypeError(f"{name} may hold {known}, got {unknown}")
+    return dict(init_kwargs)
 
 
 def get(name: str):

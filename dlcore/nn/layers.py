@@ -90,9 +90,9 @@ class Dense(_Weighted):
         self.n_out = check_int(n_out, "n_out", minimum=1)
         self.activation = _act.get(activation)
         self.dtype = check_dtype(dtype)
-        init_kwargs = dict(init_kwargs or {})
-        if callable(init):
-            W = np.asarray(init(self.n_in, self.n_out, as_rng(rng)), dtype=self.dtype)
+        init_kwargs = _init.check_options(init_kwargs)
+        if callable(init):   # a copy: the layer owns its weights, whatever the function returns
+            W = np.array(init(self.n_in, self.n_out, as_rng(rng), **init_kwargs), dtype=self.dtype)
             if W.shape != (self.n_out, self.n_in):
                 raise ValueError(f"init must return an array of shape ({self.n_out}, {self.n_in}), "
                                  f"got {W.shape}")
@@ -132,6 +132,24 @@ class Dense(_Weighted):
     def input_grad(self, delta, cache, out=None):
         """∂E/∂a_prev = δ W: each neuron k collects Σ_i δ_i w_i,k (eq. 23)."""
         return np.matmul(delta, self.W, out=out)
+
+    @property
+    def example_shape(self):
+        return (self.n_in,)
+
+    def output_shape(self, shape):
+        """(n_out,) for one example of n_in features; other shapes are refused with the fix."""
+        shape = tuple(shape)
+        if len(shape) != 1:
+            fix = {2: "a sequence (time, features) per example: give the recurrent layer before "
+                      "it return_sequences=False, so that only its last state comes out",
+                   3: "images (channels, height, width): put a Flatten() before it"}
+            raise ValueError(f"Dense expects one vector of {self.n_in} features per example, "
+                             f"got {fix.get(len(shape), f'examples of shape {shape}')}")
+        if shape[0] is not None and shape[0] != self.n_in:
+            raise ValueError(f"expects {self.n_in} inputs but the layer before it gives "
+                             f"{shape[0]} outputs")
+        return (self.n_out,)
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
@@ -181,6 +199,9 @@ class Dropout(Layer):
 
     def input_grad(self, delta, cache):
         return delta
+
+    def output_shape(self, shape):
+        return tuple(shape)
 
     def __repr__(self):
         return f"Dropout(rate={self.rate:g})"

@@ -16,14 +16,18 @@ name                   E for one example                        ∂E/∂a_k
 =====================  =======================================  ===================
 
 ε is the label-smoothing amount (CMU lecture). Logs are taken of probabilities
-clipped to [1e-12, 1 − 1e-12], or computed from the logits z with log-sum-exp when the
-network hands them over, so no value is ever infinite.
+clipped to [ε_d, 1 − ε_d] (ε_d = 1e-12 in float64 and the float32 machine epsilon
+≈ 1.2e-7 in float32, whose 1 − 1e-12 would round to 1), or computed from the logits z with
+log-sum-exp when the network hands them over, so no value is ever infinite. Loss values
+are summed in float64, so a float32 network's loss cannot overflow where the true value
+fits. Called directly, every method checks its arrays (same shapes, finite, targets and
+outputs in range); ``Network`` passes ``check=False`` for arrays it has checked already.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_choice, check_real, from_registry
+from .._validate import as_float_array, check_choice, check_real, from_registry
 from .activations import Activation, logsumexp
 
 __all__ = ["Loss", "SSE", "MSE", "BinaryCrossEntropy", "CrossEntropy", "get", "names",
@@ -42,31 +46,69 @@ def _reduce(per_example, reduction):
 
 
 def _clip(p):
-    return np.clip(p, EPS, 1.0 - EPS)
+    """p clipped to [ε, 1 − ε] with ε the smallest step its dtype resolves near 1 (≥ 1e-12)."""
+    eps = max(EPS, float(np.finfo(p.dtype).eps)) if p.dtype.kind == "f" else EPS
+    return np.clip(p, eps, 1.0 - eps)
+
+
+def _as64(*arrays):
+    return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
 
 
 class Loss:
-    """Base class. Subclasses implement ``per_example(A, T)`` and ``grad(A, T)``."""
+    """Base class. Subclasses implement ``per_example(A, T)`` (E of each row) and
+    ``_grad(A, T, out)`` (∂E/∂a), both on arrays already checked."""
 
     name = "loss"
 
     def __call__(self, A, T, reduction="sum"):
         return self.value(A, T, reduction)
 
-    def value(self, A, T, reduction="sum"):
-        """E combined over the rows of A and T (both shaped (n, K))."""
-        return _reduce(self.per_example(np.asarray(A), np.asarray(T)), reduction)
+    def value(self, A, T, reduction="sum", *, check=True):
+        """E combined over the rows of A and T (both shaped (n, K)), in float64."""
+        if check:
+            A, T = self.checked(A, T, reduction)
+        return _reduce(self.per_example(*_as64(A, T)), reduction)
 
-    def value_from_logits(self, Z, T, activation: Activation, reduction="sum"):
+    def value_from_logits(self, Z, T, activation: Activation, reduction="sum", *, check=True):
         """E for outputs a = activation(Z); overridden where logits allow a stabler form."""
-        return self.value(activation(Z), T, reduction)
+        if check:
+            Z, T = self.checked(Z, T, reduction, outputs=False)
+        return self.value(activation.forward(Z), T, reduction, check=check)
 
-    def delta(self, A, T, Z, activation: Activation, out=None):
+    def grad(self, A, T, out=None, *, check=True):
+        """∂E/∂a for each example, shaped like A (written into ``out`` if given)."""
+        if check:
+            A, T = self.checked(A, T)
+        return self._grad(A, T, out)
+
+    def delta(self, A, T, Z, activation: Activation, out=None, *, check=True):
         """δ_L = ∂E/∂z_L for each example: ∂E/∂a pushed back through the output activation."""
-        return activation.backward(self.grad(A, T), Z, A, out=out)
+        if check:
+            A, T = self.checked(A, T)
+            Z = as_float_array(Z, "Z")
+        dA = self._grad(A, T, None)
+        return activation.backward(dA, Z, A) if out is None else activation.backward(dA, Z, A, out=out)
+
+    def checked(self, A, T, reduction=None, *, outputs=True):
+        """A and T as finite float arrays of one shape, T a valid target (and, with
+        ``outputs``, A a valid output) for this loss; a clear error otherwise."""
+        A, T = as_float_array(A, "A", allow_empty=False), as_float_array(T, "T")
+        if A.shape != T.shape:
+            raise ValueError(f"A and T must have the same shape (one row per example, one column "
+                             f"per output), got A {A.shape} and T {T.shape}")
+        if reduction is not None:
+            check_choice(reduction, "reduction", REDUCTIONS)
+        self.check_targets(T)
+        if outputs:
+            self.check_outputs(A)
+        return A, T
 
     def check_targets(self, T):
         """Raise ``ValueError`` when T cannot be a target for this loss."""
+
+    def check_outputs(self, A):
+        """Raise ``ValueError`` when A cannot be this loss's network output."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -79,9 +121,9 @@ class SSE(Loss):
 
     def per_example(self, A, T):
         d = A - T
-        return 0.5 * (d * d).sum(axis=-1)
+        return ((0.5 * d) * d).sum(axis=-1)    # halve first: ½d² fits wherever d² would not
 
-    def grad(self, A, T, out=None):
+    def _grad(self, A, T, out=None):
         return np.subtract(A, T, out=out)  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
 
 
@@ -92,9 +134,9 @@ class MSE(Loss):
 
     def per_example(self, A, T):
         d = A - T
-        return np.mean(d * d, axis=-1)
+        return ((d / d.shape[-1]) * d).sum(axis=-1)   # divide first, so d²/K fits where d² would not
 
-    def grad(self, A, T, out=None):
+    def _grad(self, A, T, out=None):
         out = np.subtract(A, T, out=out)   # 2 (a − t) / K
         out *= 2.0
         out /= A.shape[-1]
@@ -114,26 +156,34 @@ class BinaryCrossEntropy(Loss):
         A = _clip(A)
         return -np.sum(T * np.log(A) + (1.0 - T) * np.log1p(-A), axis=-1)
 
-    def value_from_logits(self, Z, T, activation, reduction="sum"):
+    def value_from_logits(self, Z, T, activation, reduction="sum", *, check=True):
         if activation.name != "logistic":
-            return super().value_from_logits(Z, T, activation, reduction)
+            return super().value_from_logits(Z, T, activation, reduction, check=check)
+        if check:
+            Z, T = self.checked(Z, T, reduction, outputs=False)
+        Z, T = _as64(Z, T)
         # −[t log σ(z) + (1−t) log(1−σ(z))] = max(z, 0) − t z + log(1 + e^(−|z|))
         per = np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
         return _reduce(per, reduction)
 
-    def grad(self, A, T, out=None):
+    def _grad(self, A, T, out=None):
         A = _clip(A)
         return np.divide(A - T, A * (1.0 - A), out=out)
 
-    def delta(self, A, T, Z, activation, out=None):
-        if activation.name == "logistic":
-            return np.subtract(A, T, out=out)
-        return super().delta(A, T, Z, activation, out)
+    def delta(self, A, T, Z, activation, out=None, *, check=True):
+        if activation.name != "logistic":
+            return super().delta(A, T, Z, activation, out, check=check)
+        if check:
+            A, T = self.checked(A, T)
+        return np.subtract(A, T, out=out)
 
     def check_targets(self, T):
         if np.any(T < 0) or np.any(T > 1):
             raise ValueError("T must lie in [0, 1] for binary_cross_entropy, got values in "
                              f"[{T.min():g}, {T.max():g}]")
+
+    def check_outputs(self, A):
+        _check_probabilities(A, self.name)
 
 
 class CrossEntropy(Loss):
@@ -160,19 +210,27 @@ class CrossEntropy(Loss):
     def per_example(self, A, T):
         return -np.sum(self.smooth(T) * np.log(_clip(A)), axis=-1)
 
-    def value_from_logits(self, Z, T, activation, reduction="sum"):
+    def value_from_logits(self, Z, T, activation, reduction="sum", *, check=True):
         if activation.name != "softmax":
-            return super().value_from_logits(Z, T, activation, reduction)
-        log_p = Z - logsumexp(Z, axis=-1, keepdims=True)  # log softmax, finite for finite Z
+            return super().value_from_logits(Z, T, activation, reduction, check=check)
+        if check:
+            Z, T = self.checked(Z, T, reduction, outputs=False)
+        Z, T = _as64(Z, T)
+        log_p = Z - logsumexp(Z, axis=-1, keepdims=True, check=False)  # log softmax, finite for finite Z
         return _reduce(-np.sum(self.smooth(T) * log_p, axis=-1), reduction)
 
-    def grad(self, A, T, out=None):
+    def _grad(self, A, T, out=None):
         return np.divide(-self.smooth(T), _clip(A), out=out)
 
-    def delta(self, A, T, Z, activation, out=None):
-        if activation.name == "softmax":
-            return np.subtract(A, self.smooth(T), out=out)
-        return super().delta(A, T, Z, activation, out)
+    def delta(self, A, T, Z, activation, out=None, *, check=True):
+        if activation.name != "softmax":
+            return super().delta(A, T, Z, activation, out, check=check)
+        if check:
+            A, T = self.checked(A, T)
+        return np.subtract(A, self.smooth(T), out=out)
+
+    def check_outputs(self, A):
+        _check_probabilities(A, self.name)
 
     def check_targets(self, T):
         if np.any(T < 0):
@@ -185,6 +243,12 @@ class CrossEntropy(Loss):
 
     def __repr__(self):
         return f"CrossEntropy(label_smoothing={self.label_smoothing:g})"
+
+
+def _check_probabilities(A, name):
+    if np.any(A < 0) or np.any(A > 1):
+        raise ValueError(f"A must hold probabilities in [0, 1] for {name} (a logistic or softmax "
+                         f"output), got values in [{A.min():g}, {A.max():g}]")
 
 
 _REGISTRY = {

@@ -69,7 +69,7 @@ class LSTM(Recurrent):
         H, F = self.n_out, self.n_in
         for g in GATES:
             W = np.zeros((H, 1 + H + F), dtype=self.dtype)
-            W[:, 1:] = _init.initialize(init, H + F, H, rng, dtype=self.dtype, **dict(init_kwargs or {}))
+            W[:, 1:] = _init.initialize(init, H + F, H, rng, dtype=self.dtype, **_init.check_options(init_kwargs))
             setattr(self, "W_" + g, W)
         self.W_f[:, 0] = check_real(forget_bias, "forget_bias")
 
@@ -85,8 +85,8 @@ class LSTM(Recurrent):
     def _gates(self, pre, c_prev):
         """Eq. 106-117 from the four pre-activations (n, 4H) and c_{t−1}."""
         H = self.n_out
-        v = {"f": logistic(pre[:, :H]), "i_dag": logistic(pre[:, H:2 * H]),
-             "i_ddag": np.tanh(pre[:, 2 * H:3 * H]), "o_dag": logistic(pre[:, 3 * H:])}
+        v = {"f": logistic(pre[:, :H], check=False), "i_dag": logistic(pre[:, H:2 * H], check=False),
+             "i_ddag": np.tanh(pre[:, 2 * H:3 * H]), "o_dag": logistic(pre[:, 3 * H:], check=False)}
         v["c_prev"] = c_prev
         v["c_dag"] = c_prev * v["f"]                      # (107)
         v["i"] = v["i_dag"] * v["i_ddag"]                 # (112)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float_array, as_rng, check_choice
+from .._validate import as_float_array, as_rng, check_bool, check_choice
 from . import losses as _losses
 from .layers import Layer
+from .shapes import example_shape, layer_shapes
 
 __all__ = ["Network", "Trace", "Grads"]
 
@@ -69,23 +70,25 @@ class Network:
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be a dlcore layer, got {type(layer).__name__}")
-        prev = None  # the feature count flowing out of the layers so far, when known
-        for i, layer in enumerate(layers):
-            n_in = getattr(layer, "n_in", None)
-            if n_in is not None and prev is not None and n_in != prev:
-                raise ValueError(f"layers[{i}] expects {n_in} inputs but the layer before it "
-                                 f"gives {prev} outputs")
-            n_out = getattr(layer, "n_out", None)
-            prev = n_out if n_out is not None else (prev if layer.preserves_shape else None)
+            first = next(j for j, other in enumerate(layers) if other is layer)
+            if first != i:
+                raise ValueError(f"layers[{first}] and layers[{i}] are the same layer object; create "
+                                 "a new layer for each position (one object would share its weights "
+                                 "and be updated twice per step)")
         if getattr(layers[-1], "activation", None) is None:
             raise ValueError(f"the last layer must produce the output (a layer with an activation, "
                              f"such as Dense), got {type(layers[-1]).__name__}")
-        self.layers = layers
-        self.loss_fn = _losses.get(loss)
-        for layer in layers[:-1]:
+        for i, layer in enumerate(layers[:-1]):
             act = getattr(layer, "activation", None)
             if act is not None and act.name == "softmax":
-                raise ValueError("softmax can only be the activation of the output layer")
+                raise ValueError(f"layers[{i}]: softmax can only be the activation of the output layer")
+        self.layers = layers
+        self.loss_fn = _losses.get(loss)
+        _check_output(layers[-1], len(layers) - 1, self.loss_fn)
+        shape = example_shape(layers)
+        if shape is not None:            # the first layer fixes the input: check every layer now
+            layer_shapes(layers, shape, strict=False)
+        self._checked_shape = None       # the last input shape checked through every layer
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -110,12 +113,16 @@ class Network:
         return next((l.W.dtype for l in self.layers if hasattr(l, "W")), np.dtype(np.float64))
 
     def check_X(self, X, name="X"):
+        """X as an array of the network's dtype, its shape checked through every layer."""
         first = self.layers[0]
         X = as_float_array(X, name, ndim=first.input_ndim, dtype=self.dtype)
         if hasattr(first, "check_input"):
             first.check_input(X, name)   # layers with structured inputs check their own shape
         elif X.ndim == 2 and self.n_in is not None and X.shape[1] != self.n_in:
             raise ValueError(f"{name} must have shape (n, {self.n_in}) for this network, got {X.shape}")
+        if X.shape[1:] != self._checked_shape:
+            layer_shapes(self.layers, X.shape[1:], strict=False)
+            self._checked_shape = X.shape[1:]
         return X
 
     def check_T(self, T, n, name="T"):
@@ -138,6 +145,7 @@ class Network:
         """
         if check:
             X = self.check_X(X)
+            training = check_bool(training, "training")
             rng = as_rng(rng) if training else None
         z, a, cache = [None], [X], [None]
         for layer in self.layers:
@@ -169,8 +177,9 @@ class Network:
         has a stabler form for them (log-sum-exp: softmax + cross-entropy, logistic + binary
         cross-entropy), else from a_L. Arguments are not checked."""
         if self.loss_takes_logits:
-            return self.loss_fn.value_from_logits(zL, T, self.layers[-1].activation, reduction)
-        return self.loss_fn.value(aL, T, reduction)
+            return self.loss_fn.value_from_logits(zL, T, self.layers[-1].activation, reduction,
+                                                  check=False)
+        return self.loss_fn.value(aL, T, reduction, check=False)
 
     @property
     def loss_takes_logits(self):
@@ -208,10 +217,10 @@ class Network:
         """(∂E/∂a_L, None), or (None, δ_L) where the loss gives δ_L directly: softmax +
         cross-entropy and logistic + binary cross-entropy give δ_L = a − t (eq. 81).
         ``out`` is an array to write the result into; arguments are not checked."""
-        act, kw = self.layers[-1].activation, ({} if out is None else {"out": out})
+        act = self.layers[-1].activation
         if self.loss_takes_logits:
-            return None, self.loss_fn.delta(aL, T, zL, act, **kw)
-        return self.loss_fn.grad(aL, T, **kw), None
+            return None, self.loss_fn.delta(aL, T, zL, act, out, check=False)
+        return self.loss_fn.grad(aL, T, out, check=False), None
 
     def _check_trace(self, trace, T, reduction):
         """Check a trace from ``forward``, its targets and the reduction; return T as an array."""
@@ -244,8 +253,33 @@ class Network:
                 if np.shape(v) != current[k].shape:
                     raise ValueError(f"state for layer {l} parameter {k} has shape {np.shape(v)}, "
                                      f"expected {current[k].shape}")
+                if not np.all(np.isfinite(v)):
+                    raise ValueError(f"state for layer {l} parameter {k} holds non-finite values "
+                                     "(NaN or inf); a network keeps finite parameters only")
+            for k, v in saved.items():
                 current[k][...] = v
 
     def __repr__(self):
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         return f"Network([\n    {inner}],\n    loss={self.loss_fn!r})"
+
+
+# The output activation each loss needs: with any other the loss (clipped to probabilities)
+# and its gradient would disagree, and a student would be shown a wrong number.
+_OUTPUT_FOR = {"cross_entropy": ("softmax", "its outputs must be probabilities that sum to 1"),
+               "binary_cross_entropy": ("logistic", "its outputs must be probabilities in (0, 1)")}
+
+
+def _check_output(out, index, loss_fn):
+    """Refuse an output layer whose activation the loss cannot be computed (and
+    backpropagated) from consistently, naming the layer, the loss and the fix."""
+    needed = _OUTPUT_FOR.get(loss_fn.name)
+    act = out.activation.name
+    if needed is not None and act != needed[0]:
+        raise ValueError(f"loss {loss_fn.name!r} needs a {needed[0]} output layer ({needed[1]}); "
+                         f"layers[{index}] has activation {act!r}. Use activation={needed[0]!r} on "
+                         "the last layer, or a loss for real-valued outputs such as loss='sse'")
+    if loss_fn.name == "cross_entropy" and getattr(out, "n_out", None) == 1:
+        raise ValueError(f"layers[{index}] has a single softmax output, which is always 1, so the "
+                         "cross-entropy is always 0: use two or more softmax outputs (one per "
+                         "class), or one logistic output with loss='binary_cross_entropy'")

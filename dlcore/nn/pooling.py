@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_int
-from .conv import col2im, output_size, pair, windows
+from .conv import col2im, image_shape, output_size, pair, windows
 from .layers import Layer
 
 __all__ = ["MaxPool2D", "AvgPool2D"]
@@ -35,13 +34,11 @@ class _Pool2D(Layer):
         self.size = pair(size, "size", 1)
         self.stride = self.size if stride is None else pair(stride, "stride", 1)
 
+    example_shape = (None, None, None)
+
     def output_shape(self, input_shape):
         """(C, H_out, W_out) for one example of shape (C, H, W); checks the window fits."""
-        shape = tuple(input_shape)
-        if len(shape) != 3:
-            raise ValueError(f"input_shape must be (channels, height, width) for one example, "
-                             f"got {shape}")
-        c, h, w = (check_int(v, "input_shape", minimum=1) for v in shape)
+        c, h, w = image_shape(input_shape, "input_shape")
         return (c, output_size(h, self.size[0], self.stride[0], 0, name="size (height)"),
                 output_size(w, self.size[1], self.stride[1], 0, name="size (width)"))
 

@@ -83,6 +83,8 @@ def _init_matrix(init, n_in, n_out, rng, dtype, kwargs):
         if n_in != n_out:
             raise ValueError("init 'orthogonal' needs a square matrix (the recurrent weights)")
         return orthogonal(n_out, rng, dtype=dtype, **kwargs)
+    if "scale" in kwargs:
+        raise TypeError(f"scale is an option of init='orthogonal', not of init={init!r}")
     return _init.initialize(init, n_in, n_out, rng, dtype=dtype, **kwargs)
 
 
@@ -121,6 +123,18 @@ class Recurrent(Layer):
     def check_input(self, X, name="X"):
         check_sequence(X, self.n_in, name)
 
+    @property
+    def example_shape(self):
+        return (None, self.n_in)
+
+    def output_shape(self, shape):
+        """(time, n_hidden) with ``return_sequences``, else (n_hidden,), for one sequence."""
+        shape = tuple(shape)
+        if len(shape) != 2 or shape[1] not in (None, self.n_in):
+            raise ValueError(f"expects one sequence of {self.n_in} inputs per step (time, "
+                             f"{self.n_in}) per example, got examples of shape {shape}")
+        return (shape[0], self.n_out) if self.return_sequences else (self.n_out,)
+
 
 class SimpleRNN(Recurrent):
     """A simple recurrent layer h_t = φ(W_hh h_{t−1} + W_hx x_t + w_0) (Kelleher eq. 104).
@@ -155,9 +169,11 @@ class SimpleRNN(Recurrent):
         self.return_sequences = return_sequences
         self.dtype = check_dtype(dtype)
         rng = as_rng(rng)
-        self.W_hx = _init_matrix(init, self.n_in, self.n_out, rng, self.dtype, init_kwargs or {})
+        self.W_hx = _init_matrix(init, self.n_in, self.n_out, rng, self.dtype,
+                                 _init.check_options(init_kwargs))
         self.W_hh = _init_matrix(recurrent_init, self.n_out, self.n_out, rng, self.dtype,
-                                 recurrent_init_kwargs or {})
+                                 _init.check_options(recurrent_init_kwargs, "recurrent_init_kwargs",
+                                                     extra=("scale",)))
         self.b = np.zeros(self.n_out, dtype=self.dtype)
 
     @property

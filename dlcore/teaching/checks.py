@@ -35,7 +35,7 @@ def check(title, lecture, book, decimals, labels=None, *, note=None):
     note : str, optional
         Printed under the table (for example where the lecture rounds differently).
     """
-    decimals = check_int(decimals, "decimals", minimum=0)
+    decimals = check_int(decimals, "decimals", minimum=0, maximum=15)   # float64 holds ~16 digits
     lec = np.atleast_1d(as_float_array(lecture, "lecture", allow_empty=False))
     ours = np.atleast_1d(as_float_array(book, "book", allow_empty=False))
     if lec.shape != ours.shape:

@@ -35,8 +35,8 @@ def fingerprint(value, decimals: int) -> str:
 
     −0.0 and 0.0 hash alike, and the array's shape is part of the fingerprint.
     """
-    decimals = check_int(decimals, "decimals", minimum=0)
-    arr = np.atleast_1d(np.asarray(value, dtype=float))
+    decimals = check_int(decimals, "decimals", minimum=0, maximum=15)
+    arr = np.atleast_1d(as_float_array(value, "value", ndim=None))
     rounded = np.round(arr, decimals) + 0.0  # + 0.0 turns −0.0 into 0.0
     text = f"{arr.shape}|" + ",".join(f"{x:.{decimals}f}" for x in rounded.ravel())
     return hashlib.sha256(text.encode()).hexdigest()
@@ -49,8 +49,12 @@ class _Exercise:
         if not (isinstance(answer, str) and len(answer) == 64):
             raise ValueError("answer must be a 64-character fingerprint from fingerprint(), "
                              f"got {answer!r}")
+        if not isinstance(hint, str):
+            raise TypeError(f"hint must be a string, got {hint!r}")
+        if mistakes is not None and not isinstance(mistakes, dict):
+            raise TypeError(f"mistakes must be a dict of fingerprint -> message, got {mistakes!r}")
         self.title, self.answer, self.hint = title, answer, hint
-        self.decimals = check_int(decimals, "decimals", minimum=0)
+        self.decimals = check_int(decimals, "decimals", minimum=0, maximum=15)
         self.mistakes = dict(mistakes or {})
 
     def _verdict(self, digest, problem=None):

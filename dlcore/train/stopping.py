@@ -1,9 +1,11 @@
 """When training stops, and its record: ``History``, the stop rules and Algorithm 1.
 
 Training stops when the loss falls below ``tol`` (status ``"converged"``), after the last
-epoch (``"max_epochs"``), when it becomes non-finite or grows past ``diverge_factor`` times
-its starting value (``"diverged"``), or when the validation loss has not improved for
-``patience`` epochs (``"early_stopped"``, Kelleher et al., Algorithm 1).
+epoch (``"max_epochs"``), when it diverges (``"diverged"``: the loss or a parameter becomes
+non-finite, or the loss or the parameters' norm grows past ``diverge_factor`` times its
+starting value; the network then gets back the last parameters that passed this check), or
+when the validation loss has not improved for ``patience`` epochs (``"early_stopped"``,
+Kelleher et al., Algorithm 1).
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import numpy as np
 
 from .._validate import check_int
 
-__all__ = ["History", "STATUSES", "Monitor", "stop_reason", "message", "algorithm1"]
+__all__ = ["History", "STATUSES", "Monitor", "Divergence", "message", "algorithm1",
+           "parameter_norm"]
 
 
 STATUSES = ("converged", "max_epochs", "diverged", "early_stopped")
@@ -42,6 +45,7 @@ class History:
     val_loss: list = field(default_factory=list)
     best_epoch: int | None = None
     best_val_loss: float | None = None
+    divergence: str = ""     # what diverged, when status is "diverged"
 
     def record_validation(self, V, epoch):
         """Algorithm 1, lines 8-15: keep V; True when it is the best so far (save θ then).
@@ -64,13 +68,41 @@ class History:
                 f"final_loss={self.final_loss:.6g})")
 
 
-def stop_reason(E, E0, tol, diverge_factor):
-    """"diverged", "converged" or None for the loss E of an epoch, E0 being the first one."""
-    if not np.isfinite(E) or E > diverge_factor * max(E0, 1e-12):
-        return "diverged"
-    if tol is not None and E < tol:
-        return "converged"
-    return None
+def parameter_norm(network):
+    """‖θ‖: the Euclidean norm of all of a network's parameters together."""
+    return float(np.sqrt(sum(float(np.vdot(p, p)) for _, _, p in network.parameters())))
+
+
+class Divergence:
+    """Divergence detected by what it is, once per epoch, cheaply.
+
+    ``check(E, E0)`` names what diverged, or returns "": a loss E that is not finite or
+    exceeds ``factor`` × the first loss E0, or parameters that are not finite or whose norm
+    exceeds ``factor`` × max(their first norm, 1) (a bounded loss, such as a saturated
+    softmax's, can stay finite while the weights run away). Each epoch that passes, the
+    parameters are copied into one snapshot, which ``restore()`` puts back.
+    """
+
+    def __init__(self, network, factor):
+        self.network, self.factor = network, factor
+        self.saved = network.get_params()
+        self.limit = factor * max(parameter_norm(network), 1.0)
+
+    def check(self, E, E0):
+        if not np.isfinite(E) or E > self.factor * max(E0, 1e-12):
+            return f"the loss became {E:.3g}"
+        norm = parameter_norm(self.network)
+        if not np.isfinite(norm):
+            return "a weight became infinite or NaN"
+        if norm > self.limit:
+            return f"the weights' norm grew to {norm:.3g}"
+        for saved, layer in zip(self.saved, self.network.layers):
+            for name, p in layer.params.items():
+                np.copyto(saved[name], p)
+        return ""
+
+    def restore(self):
+        self.network.set_params(self.saved)
 
 
 def message(h, tol):
@@ -78,8 +110,8 @@ def message(h, tol):
     if h.status == "converged":
         return f"converged at epoch {h.epochs}: loss {h.final_loss:.6g} < tol {tol:g}"
     if h.status == "diverged":
-        return (f"diverged at epoch {h.epochs}: the loss became {h.final_loss:.3g}; "
-                "try a smaller learning rate")
+        return (f"diverged at epoch {h.epochs}: {h.divergence or 'the loss grew without bound'}; "
+                "the network keeps its last parameters before that. Try a smaller learning rate")
     if h.status == "early_stopped" and h.best_epoch is not None:
         return (f"stopped early at epoch {h.epochs}, best validation loss "
                 f"{h.best_val_loss:.4g} at epoch {h.best_epoch} (parameters restored)")
@@ -120,11 +152,17 @@ class Monitor:
 
     def __init__(self, history, run):
         self.history, self.run, self.best_params = history, run, None
+        self.divergence = Divergence(run.network, run.diverge_factor)
 
     def done(self, E, epoch):
         h, run = self.history, self.run
         h.loss.append(E)
-        stop = stop_reason(E, h.loss[0], run.tol, run.diverge_factor)
+        h.divergence = self.divergence.check(E, h.loss[0])
+        if h.divergence:
+            self.divergence.restore()
+            h.status, h.epochs = "diverged", epoch
+            return True
+        stop = "converged" if run.tol is not None and E < run.tol else None
         if run.validation is not None:
             V = run.network.loss(*run.validation, run.reduction, check=False)
             if h.record_validation(V, epoch) and run.patience is not None:

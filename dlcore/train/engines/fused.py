@@ -47,8 +47,6 @@ def unsupported(network) -> str:
     if own or type(network.loss_fn) not in _LOSSES:
         return (f"it uses an activation or loss of its own ({', '.join(own) or type(network.loss_fn).__name__}), "
                 "whose functions need not take the out= buffers the fused engine passes")
-    if len({id(layer) for layer in layers}) < len(layers):
-        return "one layer object appears twice"
     if len({p.dtype for layer in layers for p in (layer.W, layer.b)}) > 1:
         return "its layers mix dtypes"
     return ""
