@@ -55,6 +55,21 @@ def test_receptive_field_figure_reports_the_lecture_value():
         ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(4, 0))
 
 
+def test_receptive_field_figure_as_a_gradient_correlation():
+    """∂E/∂W of a convolution drawn with the same figure: the 'kernel' is the δ map, and the
+    map holds Σ δ_ij x_{i+p, j+q}, here computed by a loop."""
+    x = np.arange(16.0).reshape(4, 4)
+    delta = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0], [0.0, -1.0, 1.0]])
+    expected = np.array([[sum(delta[i, j] * x[i + p, j + q] for i in range(3) for j in range(3))
+                          for q in range(2)] for p in range(2)])
+    fig = ch14.receptive_field_figure(x, delta, activation="linear", names=("x", "δ", "∂E/∂W"))
+    assert [ax.get_title() for ax in fig.axes] == ["x", "δ", "∂E/∂W"]
+    np.testing.assert_allclose(fig.axes[2].images[0].get_array(), expected)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="names"):
+        ch14.receptive_field_figure(x, delta, names=("x", "δ"))
+
+
 def test_gradient_norm_plot_draws_each_curve_on_a_log_axis():
     a, b = np.array([1e-3, 1e-2, 1.0]), np.array([0.5, 0.7, 1.0])
     fig = curves.gradient_norm_plot({"rnn": a, "lstm": b}, reference={"ρ^(T−t)": b})
