@@ -81,6 +81,8 @@ def test_extra_arguments_follow_the_input(capsys):
     assert "forgot the 1/rho" in capsys.readouterr().out
     assert not ex.check(lambda a, m: a * m)                   # wrong signature is reported
     assert "raised TypeError" in capsys.readouterr().out
+    assert not ex.check(lambda a, m, rho: None)               # a stub that returns nothing
+    assert "returned None" in capsys.readouterr().out
 
 
 def test_a_function_that_spoils_its_arguments_cannot_spoil_the_next_check():

@@ -106,7 +106,8 @@ class FunctionExercise(_Exercise):
     def _call(self, fn):
         copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in self.args]
         with np.errstate(all="ignore"):
-            return np.asarray(fn(self.inputs.copy(), *copies), dtype=float)
+            out = fn(self.inputs.copy(), *copies)
+            return None if out is None else np.asarray(out, dtype=float)
 
     def check(self, fn) -> bool:
         if fn is None:
@@ -117,6 +118,8 @@ class FunctionExercise(_Exercise):
             out = self._call(fn)
         except Exception as exc:  # report the student's error instead of crashing the cell
             return self._verdict(None, f"your function raised {type(exc).__name__}: {exc}")
+        if out is None:
+            return self._verdict(None, "your function returned None: end it with `return` and the result.")
         if out.shape != self.shape:
             return self._verdict(None, f"your function returned shape {out.shape}; expected "
                                        f"{self.shape}.")
