@@ -70,16 +70,19 @@ def flow(ax, start, end, *, label=None, backward=False, color=None, rad=0.0, lab
 
 
 def flow_pair(ax, start, end, forward=None, backward=None, *, gap=0.16, patches=(None, None),
-              fontsize=8, label_at=0.5, shift=0.34):
+              fontsize=8, label_at=0.5, shift=0.34, side=1):
     """An edge with its forward arrow (start → end) and, beside it, the backward arrow
     (end → start, dashed) that carries the gradient; labels on the outer sides.
 
-    ``backward`` is the gradient's label (``False`` draws no backward arrow).
+    ``backward`` is the gradient's label (``False`` draws no backward arrow). Each label sits
+    at the fraction ``label_at`` of its own arrow, so a value below 0.5 puts the forward label
+    nearer the start and the backward one nearer the end, out of each other's way. The forward
+    arrow runs above the edge (``side=1``) or below it (``side=-1``), the backward one opposite.
     """
     (x0, y0), (x1, y1) = start, end
     length = float(np.hypot(x1 - x0, y1 - y0)) or 1.0
     nx, ny = -(y1 - y0) / length, (x1 - x0) / length          # unit normal, left of start → end
-    sign = 1.0 if ny >= 0 else -1.0                            # "above" for left-to-right edges
+    sign = (1.0 if ny >= 0 else -1.0) * (1.0 if side >= 0 else -1.0)   # 1: above the edge
     nx, ny = sign * nx, sign * ny
     fa = ((x0 + gap * nx, y0 + gap * ny), (x1 + gap * nx, y1 + gap * ny))
     flow(ax, *fa, label=forward, patches=patches, fontsize=fontsize, label_at=label_at,
@@ -87,7 +90,7 @@ def flow_pair(ax, start, end, forward=None, backward=None, *, gap=0.16, patches=
     if backward is not False:
         ba = ((x1 - gap * nx, y1 - gap * ny), (x0 - gap * nx, y0 - gap * ny))
         flow(ax, *ba, label=backward, backward=True, patches=patches[::-1], fontsize=fontsize,
-             label_at=1 - label_at, offset=(-shift * nx, -shift * ny))
+             label_at=label_at, offset=(-shift * nx, -shift * ny))
 
 
 def value_label(ax, xy, text, *, color=FORWARD, fontsize=8, ha="center"):
@@ -146,8 +149,11 @@ def influence_diagram(source, paths, target, *, into=None, out_of=None, backward
     dst = node(ax, (8, 0), target, kind="output", width=1.0)
     for y, name, a, b, c, d in zip(ys, paths, into, out_of, back, arrive):
         mid = node(ax, (4, y), name, width=1.0)
-        flow_pair(ax, (0, 0), (4, y), a, c if draw_back else False, patches=(src, mid))
-        flow_pair(ax, (4, y), (8, 0), b, d if draw_back else False, patches=(mid, dst))
+        outside = 1 if y >= 0 else -1      # forward labels on the outside, gradients inside
+        flow_pair(ax, (0, 0), (4, y), a, c if draw_back else False, patches=(src, mid), label_at=0.3,
+                  side=outside)
+        flow_pair(ax, (4, y), (8, 0), b, d if draw_back else False, patches=(mid, dst), label_at=0.5,
+                  side=outside if b else -outside)     # unlabelled forward: gradient outside
     bottom = -(m - 1) / 2 * step - 1.0
     if total:
         value_label(ax, (0, bottom), total, color=BACKWARD, fontsize=9, ha="left")
@@ -178,10 +184,10 @@ def multiplicative_unit_diagram(y_j=None, y_l=None, grad_o=None, *, names=("y_j"
     back = grad_o is not None
     flow_pair(ax, (0, 1.5), (4, 0), f"{jn} = {fmt(y_j)}" if have_fwd else None,
               f"∂Div/∂{jn} = {ln}·∂Div/∂{on} = {fmt(y_l * grad_o)}" if back else False,
-              patches=(pj, op))
+              patches=(pj, op), label_at=0.3, side=-1)
     flow_pair(ax, (0, -1.5), (4, 0), f"{ln} = {fmt(y_l)}" if have_fwd else None,
               f"∂Div/∂{ln} = {jn}·∂Div/∂{on} = {fmt(y_j * grad_o)}" if back else False,
-              patches=(pl, op))
+              patches=(pl, op), label_at=0.3)
     flow_pair(ax, (4, 0), (8, 0), f"{on} = {jn}·{ln}" + (f" = {fmt(y_j * y_l)}" if have_fwd else ""),
               f"∂Div/∂{on} = {fmt(grad_o)}" if back else False, patches=(op, po))
     finish(ax, (-1.0, 9.0), (-2.6, 2.6), title)
