@@ -1,6 +1,8 @@
 """Chapter 15, recurrent networks and BPTT: the unrolled network, gradients through time.
 
-* ``unrolled_rnn_figure``: a simple RNN unrolled over its time steps
+* ``folded_rnn_figure``, ``unrolled_rnn_figure``, ``bptt_iterations_figure``: the recurrent
+  unit (Figure 37), the network unrolled over its time steps (Figure 38) with the backward
+  sweep, and Algorithm 3's iterations (Figure 39)
 * ``rnn_norms`` / ``rnn_gradient_figure`` / ``rnn_gradient_panel``: ‖∂E/∂h_t‖ per step as the
   recurrent weights' scale changes
 """
@@ -19,9 +21,10 @@ from ..nn.recurrent import SimpleRNN, gradient_norms, orthogonal
 from ..ui.panel import STYLE, show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import gradient_norm_plot
-from ..viz.recurrent_diagrams import unrolled_rnn_diagram
+from ..viz.recurrent_diagrams import (bptt_iterations_diagram, folded_rnn_diagram,
+                                     unrolled_rnn_diagram)
 
-__all__ = ["unrolled_rnn_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
+__all__ = ["folded_rnn_figure", "unrolled_rnn_figure", "bptt_iterations_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
 
 
 def unrolled_rnn_figure(T=3, x=None, h=None, y=None, *, own=None, carried=None, title=None):
@@ -32,6 +35,17 @@ def unrolled_rnn_figure(T=3, x=None, h=None, y=None, *, own=None, carried=None, 
     in h_t and above y_t; ``own`` and ``carried`` label ∂E_t/∂h_t and W_hhᵀ δ_{t+1}.
     """
     return unrolled_rnn_diagram(T, x, h, y, own=own, carried=carried, title=title)
+
+
+def folded_rnn_figure(*, title="The simple recurrent network (Kelleher et al., Figure 37)"):
+    """Figure 37: x_t → h_t → y_t with the state's loop through W_hh."""
+    return folded_rnn_diagram(title=title)
+
+
+def bptt_iterations_figure(grads, *, title=None):
+    """Figure 39: one row per iteration t of Algorithm 3, with the labels ``grads[t-1][i-1]``
+    of the gradients ∂E_t/∂h_i that reach copy i."""
+    return bptt_iterations_diagram(grads, title=title)
 
 
 @lru_cache(maxsize=128)
