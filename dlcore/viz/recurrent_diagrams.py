@@ -143,7 +143,7 @@ LSTM_BACKWARD_KEYS = ("dE_do", "dE_dc_next", "dE_do_ddag", "dE_do_dag", "dE_dc",
 
 # where each forward value is written, beside the wire it travels on
 _FWD_AT = {"c_prev": (1.3, 4.95), "f": (2.2, 3.55), "c_dag": (4.5, 4.95), "i_dag": (4.3, 3.45),
-           "i_ddag": (7.7, 3.45), "i": (6.85, 4.1), "c": (10.9, 4.95), "o_dag": (9.05, 2.6),
+           "i_ddag": (7.7, 3.45), "i": (6.85, 4.1), "c": (10.9, 4.95), "o_dag": (9.2, 2.78),
            "o_ddag": (10.95, 3.05), "h": (11.3, 2.55), "h_prev": (0.8, -0.15), "x": (2.45, -0.5)}
 # each gradient's dashed arrow (from, to) beside its wire, and where its label goes
 _BWD_AT = {"dE_dc_next": ((12.9, 4.35), (10.2, 4.35), (11.6, 4.05)),
