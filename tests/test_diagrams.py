@@ -119,7 +119,7 @@ def test_unrolled_rnn_draws_the_backward_sweep_when_given_gradients():
     fig = unrolled_rnn_diagram(2)
     assert not dashed_arrows(fig)
     plt.close(fig)
-    with pytest.raises(ValueError, match="one entry per time step"):
+    with pytest.raises(ValueError, match="one label for each of the 3 time steps"):
         unrolled_rnn_diagram(3, own=["a"])
     with pytest.raises(ValueError, match="between 1 and 8"):
         unrolled_rnn_diagram(9)

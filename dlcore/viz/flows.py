@@ -20,7 +20,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from .style import BLUE, VERMILION, new_axes
 
-__all__ = ["FORWARD", "BACKWARD", "node", "flow", "flow_pair", "value_label", "finish", "influence_diagram",
+__all__ = ["FORWARD", "BACKWARD", "node", "flow", "flow_pair", "value_label", "finish", "labels", "influence_diagram",
            "multiplicative_unit_diagram"]
 
 FORWARD, BACKWARD = BLUE, VERMILION
@@ -109,13 +109,15 @@ def finish(ax, xlim, ylim, title=None, fontsize=10):
         ax.set_title(title, fontsize=fontsize)
 
 
-def _as_labels(values, n, name):
+def labels(values, n, name, unit="path"):
+    """``values`` as ``n`` labels (None stays None, numbers get 3 significant digits), or a
+    ``ValueError`` naming ``name`` when the count is wrong."""
     if values is None:
         return [None] * n
     values = list(values)
     if len(values) != n:
-        raise ValueError(f"{name} must give one label for each of the {n} paths, got {len(values)}")
-    return [None if v is None else str(v) for v in values]
+        raise ValueError(f"{name} must give one label for each of the {n} {unit}s, got {len(values)}")
+    return [None if v is None else v if isinstance(v, str) else f"{v:.3g}" for v in values]
 
 
 def influence_diagram(source, paths, target, *, into=None, out_of=None, backward=None,
@@ -139,8 +141,8 @@ def influence_diagram(source, paths, target, *, into=None, out_of=None, backward
     if isinstance(paths, str) or len(paths) < 1:
         raise ValueError(f"paths must be a list of at least one name, got {paths!r}")
     m = len(paths)
-    into, out_of = _as_labels(into, m, "into"), _as_labels(out_of, m, "out_of")
-    back, arrive = _as_labels(backward, m, "backward"), _as_labels(arriving, m, "arriving")
+    into, out_of = labels(into, m, "into"), labels(out_of, m, "out_of")
+    back, arrive = labels(backward, m, "backward"), labels(arriving, m, "arriving")
     draw_back = backward is not None or arriving is not None
     fig, ax = new_axes(ax, figsize)
     step = 2.2

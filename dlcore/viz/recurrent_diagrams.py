@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from matplotlib.patches import FancyArrowPatch
 
-from .flows import BACKWARD, FORWARD, finish, flow, flow_pair, node, value_label
+from .flows import BACKWARD, FORWARD, finish, flow, flow_pair, labels, node, value_label
 from .style import new_axes
 
 __all__ = ["folded_rnn_diagram", "unrolled_rnn_diagram", "bptt_iterations_diagram",
@@ -26,15 +26,6 @@ __all__ = ["folded_rnn_diagram", "unrolled_rnn_diagram", "bptt_iterations_diagra
 
 def _text(v):
     return v if isinstance(v, str) else f"{v:.3g}"
-
-
-def _labels(values, n, name):
-    if values is None:
-        return [None] * n
-    values = list(values)
-    if len(values) != n:
-        raise ValueError(f"{name} must have one entry per time step ({n}), got {len(values)}")
-    return [None if v is None else _text(v) for v in values]
 
 
 def _steps(T, most=8):
@@ -70,8 +61,8 @@ def unrolled_rnn_diagram(T=3, x=None, h=None, y=None, *, own=None, carried=None,
     None) is what arrives at h_t from the steps after it, W_hhᵀ δ_{t+1}. Their sum is ∂E/∂h_t.
     """
     T = _steps(T)
-    xs, hs, ys = _labels(x, T, "x"), _labels(h, T, "h"), _labels(y, T, "y")
-    owns, carries = _labels(own, T, "own"), _labels(carried, T, "carried")
+    xs, hs, ys = (labels(v, T, name, "time step") for v, name in ((x, "x"), (h, "h"), (y, "y")))
+    owns, carries = labels(own, T, "own", "time step"), labels(carried, T, "carried", "time step")
     backward = own is not None or carried is not None
     gap = 2.8 if backward else 2.6
     fig, ax = new_axes(ax, (gap * T + 1.8, 4.2 if backward else 3.6))
