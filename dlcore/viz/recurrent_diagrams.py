@@ -44,10 +44,11 @@ def folded_rnn_diagram(*, ax=None, title=None, figsize=(4.2, 3.6)):
     py = node(ax, (0, 3.2), "$y_t$", kind="output")
     flow(ax, (0, 0), (0, 1.6), patches=(px, ph), label="$W_{hx}$", offset=(0.45, 0))
     flow(ax, (0, 1.6), (0, 3.2), patches=(ph, py), label="$W_{yh}$", offset=(0.45, 0))
-    ax.add_patch(FancyArrowPatch((0.45, 1.75), (0.45, 1.45), connectionstyle="arc3,rad=-2.4",
-                                 arrowstyle="-|>", mutation_scale=11, lw=1.3, color=FORWARD))
-    value_label(ax, (1.45, 1.6), "$W_{hh}$: $h_{t-1}$\ninto $h_t$")
-    finish(ax, (-1.2, 2.2), (-0.5, 3.7), title)
+    ax.add_patch(FancyArrowPatch((0.45, 1.75), (0.45, 1.45), arrowstyle="-|>", mutation_scale=11,
+                                 connectionstyle="arc,angleA=0,angleB=0,armA=40,armB=40,rad=8",
+                                 lw=1.3, color=FORWARD))
+    value_label(ax, (1.55, 1.6), "$W_{hh}$: $h_{t-1}$\ninto $h_t$", ha="left")
+    finish(ax, (-1.2, 2.8), (-0.5, 3.7), title)
     return fig
 
 
