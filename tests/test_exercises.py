@@ -54,3 +54,67 @@ def test_fingerprint_properties():
     assert len(fingerprint(1.5, 2)) == 64
     with pytest.raises(ValueError, match="fingerprint"):
         NumberExercise("x", "abc", 2, hint="")
+
+
+# ------------------------------------------------ functions of several arguments (args, shape)
+A = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+MASK = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+
+
+def dropout_exercise():
+    """Inverted dropout's forward pass a'' = a ⊙ m / ρ (Kelleher et al., Algorithm 2, lines 3-4),
+    fingerprinted from a hand-written loop, not from dlcore."""
+    expected = np.zeros_like(A)
+    for i in range(2):
+        for j in range(3):
+            expected[i, j] = A[i, j] / 0.8 if MASK[i, j] == 1 else 0.0
+    return FunctionExercise("inverted dropout", A, fingerprint(expected, 6), 6, hint="scale by 1/rho",
+                            mistakes={fingerprint(A * MASK, 6): "you forgot the 1/rho"},
+                            args=(MASK, 0.8))
+
+
+def test_extra_arguments_follow_the_input(capsys):
+    ex = dropout_exercise()
+    assert ex.check(lambda a, m, rho: a * m / rho)
+    assert ex.check(lambda a, m, rho: np.where(m > 0, a / rho, 0.0))
+    assert not ex.check(lambda a, m, rho: a * m)
+    assert "forgot the 1/rho" in capsys.readouterr().out
+    assert not ex.check(lambda a, m: a * m)                   # wrong signature is reported
+    assert "raised TypeError" in capsys.readouterr().out
+    assert not ex.check(lambda a, m, rho: None)               # a stub that returns nothing
+    assert "returned None" in capsys.readouterr().out
+
+
+def test_a_function_that_spoils_its_arguments_cannot_spoil_the_next_check():
+    ex = dropout_exercise()
+
+    def vandal(a, m, rho):
+        m[...] = 1.0                      # writes into its argument
+        a *= 0.0
+        return a
+
+    assert not ex.check(vandal)
+    assert ex.check(lambda a, m, rho: a * m / rho)          # still checked on the original mask
+
+
+def test_shape_names_the_expected_result(capsys):
+    """A weight gradient ∂E/∂W = Σ δ x over positions (2×2) from a 3×3 input: not the input's shape."""
+    x = np.arange(9.0).reshape(3, 3)
+    delta = np.array([[1.0, -1.0], [0.5, 2.0]])
+    expected = np.array([[sum(delta[i, j] * x[i + p, j + q] for i in range(2) for j in range(2))
+                          for q in range(2)] for p in range(2)])
+    ex = FunctionExercise("dE/dW", x, fingerprint(expected, 6), 6, hint="sum over positions",
+                          args=(delta,), shape=(2, 2))
+    assert ex.check(lambda x, d: np.array([[np.sum(d * x[p:p + 2, q:q + 2]) for q in range(2)]
+                                           for p in range(2)]))
+    assert not ex.check(lambda x, d: x)
+    assert "expected (2, 2)" in capsys.readouterr().out
+
+
+def test_bad_arguments_of_the_exercise_itself():
+    with pytest.raises(TypeError, match="args"):
+        FunctionExercise("x", A, fingerprint(A, 2), 2, hint="", args=MASK)
+    with pytest.raises(TypeError, match="shape"):
+        FunctionExercise("x", A, fingerprint(A, 2), 2, hint="", shape=4)
+    with pytest.raises(ValueError, match="shape"):
+        FunctionExercise("x", A, fingerprint(A, 2), 2, hint="", shape=(2, -1))

@@ -165,3 +165,4 @@ def test_dropout_training_is_reproducible_from_the_seed():
         return dl.fit(net, X, X[:, :1] * 2, lr=0.01, epochs=20, rng=seed).loss
     assert run(1) == run(1)
     assert run(1) != run(2)
+

@@ -125,3 +125,32 @@ def test_panels_draw_their_default_and_redraw():
 def test_bad_input_raises(call, exc):
     with pytest.raises(exc):
         call()
+
+
+# ------------------------------------------------------------- Figure 29: thinned networks
+@pytest.mark.parametrize("rate, seed", [(0.5, 0), (0.2, 1), (0.7, 2)])
+def test_figure29_masks_are_the_thinned_networks_the_examples_train(rate, seed):
+    """The masks read from the trace are the units Dropout kept: the output of each example is
+    rebuilt from its kept units alone (plain numpy), and about rho of the units survive."""
+    net = ch12.figure29_network(rate, seed=seed)
+    X = np.random.default_rng(seed).uniform(0.5, 2.0, (200, 4))        # positive inputs
+    trace, masks = ch12.figure29_masks(net, X, np.random.default_rng(seed + 10))
+    dense = [layer for layer in net.layers if isinstance(layer, dl.Dense)]
+    keep = 1 - rate
+    for j in range(len(X)):
+        a = X[j]
+        for mask, layer in zip(masks[j][:-1], dense):
+            kept = np.flatnonzero(mask)
+            a = layer.W[:, kept] @ (a[kept] / keep) + layer.b
+        np.testing.assert_allclose(a, trace.output[j], rtol=1e-12)
+    kept_fraction = np.mean([np.concatenate(m[:-1]).mean() for m in masks])
+    assert abs(kept_fraction - keep) < 5 * np.sqrt(keep * (1 - keep) / (200 * 14))
+    fig = ch12.figure29(masks[:3])
+    assert len(fig.axes) == 4
+    plt.close(fig)
+
+
+def test_figure29_network_refuses_rates_outside_the_open_interval():
+    for bad in (0.0, 1.0, -0.1):
+        with pytest.raises(ValueError, match="rate"):
+            ch12.figure29_network(bad)

@@ -194,3 +194,29 @@ def test_other_figures_check_their_arguments():
         ch09.lambda_figure(lams, ["λ3"])
     with pytest.raises(TypeError, match="histories"):
         ch09.relu_training_figure([1, 2], dl.datasets.kelleher_network("relu"), D.X)
+
+
+def test_influence_figure_sums_the_paths_of_a_hidden_neuron():
+    """For each hidden neuron of Kelleher's network the figure's total is Σ_i w_ik δ_i, which a
+    central difference on the error as a function of a_k confirms (computed here from scratch)."""
+    data = dl.datasets.power_plant()
+    net = dl.datasets.kelleher_network()
+    trace = net.forward(data.X)
+    grads = net.backward(trace, data.T)
+    sigma = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    for neuron, (l, k) in {3: (1, 0), 4: (1, 1), 5: (1, 2), 6: (2, 0), 7: (2, 1)}.items():
+        def error(a_k, ex=2):
+            a = trace.a[l][ex].copy()
+            a[k] = a_k
+            for layer in net.layers[l:]:
+                a = sigma(a @ layer.W.T + layer.b)
+            return 0.5 * np.sum((data.T[ex] - a) ** 2)
+        a_k = trace.a[l][2, k]
+        numeric = (error(a_k + 1e-6) - error(a_k - 1e-6)) / 2e-6
+        fig = ch08.influence_figure(net, grads, neuron, example=2, decimals=8)
+        total = [t.get_text() for t in fig.axes[0].texts if t.get_text().startswith("∂E/∂")][0]
+        assert abs(float(total.rsplit("=", 1)[1]) - numeric) < 1e-8
+        plt.close(fig)
+    for bad in (1, 8, 42):
+        with pytest.raises(ValueError, match="hidden neuron"):
+            ch08.influence_figure(net, grads, bad)

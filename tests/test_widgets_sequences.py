@@ -55,6 +55,21 @@ def test_receptive_field_figure_reports_the_lecture_value():
         ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(4, 0))
 
 
+def test_receptive_field_figure_as_a_gradient_correlation():
+    """∂E/∂W of a convolution drawn with the same figure: the 'kernel' is the δ map, and the
+    map holds Σ δ_ij x_{i+p, j+q}, here computed by a loop."""
+    x = np.arange(16.0).reshape(4, 4)
+    delta = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0], [0.0, -1.0, 1.0]])
+    expected = np.array([[sum(delta[i, j] * x[i + p, j + q] for i in range(3) for j in range(3))
+                          for q in range(2)] for p in range(2)])
+    fig = ch14.receptive_field_figure(x, delta, activation="linear", names=("x", "δ", "∂E/∂W"))
+    assert [ax.get_title() for ax in fig.axes] == ["x", "δ", "∂E/∂W"]
+    np.testing.assert_allclose(fig.axes[2].images[0].get_array(), expected)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="names"):
+        ch14.receptive_field_figure(x, delta, names=("x", "δ"))
+
+
 def test_gradient_norm_plot_draws_each_curve_on_a_log_axis():
     a, b = np.array([1e-3, 1e-2, 1.0]), np.array([0.5, 0.7, 1.0])
     fig = curves.gradient_norm_plot({"rnn": a, "lstm": b}, reference={"ρ^(T−t)": b})
@@ -150,3 +165,37 @@ def test_lstm_gradient_panel_redraws_when_the_slider_moves():
     assert _png(panel) != first
     T.value = 15
     assert _png(panel)
+
+
+def test_lstm_unit_figure_labels_one_step_of_the_worked_example():
+    """Forward labels are the step's vectors; backward labels include ∂E/∂c_{t−1} = f ⊙ ∂E/∂c_t
+    (eq. 125), here recomputed from the printed eq. 135 and the forget gate."""
+    from dlcore.chapters import ch16_lstm as ch16
+    ex = ch16.figure41_example()
+    unit = ex["layer"]
+    v = unit.step(ex["x"], ex["h_prev"], ex["c_prev"])
+    g = unit.step_backward(v, dh=ex["dEt_do"] + ex["dEnext_dh"], dc_next=ex["dEnext_dc"])
+    fig = ch16.lstm_unit_figure(v, extra={"x": ex["x"]})
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert ch16.vector_label(v["o"][0]) in text and "[0.900]" in text
+    plt.close(fig)
+    fig = ch16.lstm_unit_figure(grads=g)
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    dc_prev = np.array([0.867455753, 0.941532531]) * v["f"][0]
+    assert ch16.vector_label(dc_prev) in text and "[0.900, 0.850]" in text
+    plt.close(fig)
+    with pytest.raises(ValueError, match="values"):
+        ch16.lstm_unit_figure(grads=g, extra={"x": ex["x"]})
+    fig = ch16.multiplicative_figure(0.5, -2.0, 0.25)
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "-0.5000" in text and "0.1250" in text          # the backward rule: −2 × 0.25, 0.5 × 0.25
+    plt.close(fig)
+
+
+def test_chapter15_figures_37_and_39():
+    fig = ch15.folded_rnn_figure()
+    assert "$W_{hh}$" in " ".join(t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)
+    fig = ch15.bptt_iterations_figure([["a"], ["b", "c"]])
+    assert "c" in " ".join(t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)

@@ -17,10 +17,12 @@ from ..ui.panel import show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import loss_curve
 
-__all__ = ["PANEL_ACTIVATIONS", "backprop_figure", "backprop_panel"]
+__all__ = ["PANEL_ACTIVATIONS", "STATIC_GRID", "backprop_figure", "backprop_panel"]
 
 
 PANEL_ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
+# what the static site precomputes (the chapter's text names these values)
+STATIC_GRID = {"activation": ("logistic", "tanh", "relu"), "lr": (0.05, 0.2, 1.0, 2.0, 5.0)}
 
 
 @lru_cache(maxsize=256)
@@ -52,7 +54,7 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
     """
     plt.close(backprop_figure(lr, activation, epochs, tol)[0])  # validates, warms the cache
     if static_mode():
-        grid = {"activation": ["logistic", "tanh", "relu"], "lr": [0.05, 0.2, 1.0, 2.0, 5.0]}
+        grid = {name: list(values) for name, values in STATIC_GRID.items()}
         grid["activation"] = sorted(set(grid["activation"]) | {activation}, key=PANEL_ACTIVATIONS.index)
         grid["lr"] = sorted(set(grid["lr"]) | {lr})
         return frames_panel(

@@ -4,6 +4,8 @@
 * ``output_delta_figure``: δ_L of each output activation and loss against the output
 * ``scalar_delta`` / ``delta_figure`` / ``delta_panel``: one neuron's δ by the scalar sum of
   Kelleher eq. 21-23, by ``net.backward`` and by a central difference, drawn on the network
+* ``influence_figure``: the distributed chain rule (CMU lecture) for one hidden neuron: its
+  activation reaches E through every neuron it feeds, and ∂E/∂a_k sums those paths (eq. 22)
 """
 from __future__ import annotations
 
@@ -24,10 +26,11 @@ from ..nn.network import Network
 from ..ui.panel import show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.diagrams import network_diagram, neuron_numbers
+from ..viz.flows import influence_diagram
 from ..viz.style import LINE_COLORS, LINESTYLES
 
 __all__ = ["jacobian_heatmaps", "output_delta_figure", "DELTA_ACTIVATIONS", "scalar_delta",
-           "delta_figure", "delta_panel"]
+           "delta_figure", "delta_panel", "influence_figure"]
 
 
 def jacobian_heatmaps(mats, *, names=None, decimals=3, title=None, figsize=None):
@@ -223,3 +226,29 @@ def _delta_frames(example, neuron, activation):
     return frames_panel(lambda neuron, activation: delta_figure(example, neuron, activation)[0],
                         {"neuron": list(range(3, 9)), "activation": acts},
                         value={"neuron": neuron, "activation": activation}, alt=alt)
+
+
+def influence_figure(net, grads, neuron, example=0, *, decimals=5, title=None):
+    """The influence diagram of hidden neuron ``neuron`` (Kelleher's numbering) for one example.
+
+    Its activation a_k reaches the error through the weighted sum z_i of every neuron i it
+    feeds; each path carries w_{i,k} forward and δ_i back, contributes w_{i,k} δ_i, and
+    ∂E/∂a_k is the sum of the contributions (the distributed chain rule; Kelleher eq. 22).
+    """
+    numbers = neuron_numbers(net)
+    found = [(l, ids.index(neuron)) for l, ids in enumerate(numbers) if neuron in ids]
+    if not found or found[0][0] in (0, len(numbers) - 1):
+        raise ValueError(f"neuron must be a hidden neuron of this network ({numbers[1:-1]}), got {neuron}")
+    (l, k), example = found[0], check_int(example, "example", minimum=0)
+    W = net.layers[l].W                       # the weights out of layer l, into layer l + 1
+    delta = grads.delta[l + 1][example]
+    fmt = lambda v: f"{v:.{decimals}f}"  # noqa: E731
+    fed = numbers[l + 1]
+    parts = [W[i, k] * delta[i] for i in range(len(fed))]
+    return influence_diagram(
+        f"$a_{{{neuron}}}$", [f"$z_{{{i}}}$" for i in fed], "$E$",
+        into=[f"$w_{{{i},{neuron}}}$ = {W[r, k]:.2f}" for r, i in enumerate(fed)],
+        arriving=[f"$\\delta_{{{i}}}$ = {fmt(delta[r])}" for r, i in enumerate(fed)],
+        backward=[f"$w_{{{i},{neuron}}}\\delta_{{{i}}}$ = {fmt(p)}" for p, i in zip(parts, fed)],
+        total=f"∂E/∂$a_{{{neuron}}}$ = " + " + ".join(fmt(p) for p in parts) + f" = {fmt(sum(parts))}",
+        title=title or f"Neuron {neuron} influences E through neurons {', '.join(map(str, fed))}")

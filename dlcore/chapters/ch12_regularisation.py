@@ -40,11 +40,13 @@ from ..train.fit import fit
 from ..train.stopping import algorithm1
 from ..ui.panel import slider_panel
 from ..ui.static import frames_panel, static_mode
+from ..viz.diagrams import thinned_network_diagram
 from ..viz.style import LINE_COLORS
 
 __all__ = ["sine_task", "sine_network", "sine_run", "early_stopping_figure",
            "early_stopping_panel", "digits_task", "digits_network", "dropout_run",
-           "dropout_figure", "dropout_panel", "SINE_FIT", "DIGITS_FIT"]
+           "dropout_figure", "dropout_panel", "SINE_FIT", "DIGITS_FIT", "FIGURE29_SIZES",
+           "figure29_network", "figure29_masks", "figure29"]
 
 TRAIN, VAL, BEST, TRUE = LINE_COLORS[0], LINE_COLORS[1], LINE_COLORS[2], "0.2"
 
@@ -277,3 +279,47 @@ def dropout_panel(rate=0.2, epochs=DIGITS_FIT["epochs"]):
                            continuous_update=False, style={"description_width": "initial"},
                            layout=W.Layout(width="460px"))
     return slider_panel(slider, lambda r: dropout_figure(r, epochs), dpi=90)
+
+
+# ------------------------------------------------------------- Figure 29: thinned networks
+
+FIGURE29_SIZES = (4, 5, 5, 2)     # inputs, two hidden layers, outputs: small enough to draw
+
+
+def figure29_network(rate=0.5, seed=0):
+    """A 4-5-5-2 network with ``Dropout(rate)`` after the input and after each hidden layer
+    (Algorithm 2: "each input or hidden layer"). Its weights are drawn from U(0.5, 1.5) and
+    its units are linear, so for positive inputs every kept unit is positive and every
+    dropped one exactly 0: the trace of a training pass shows the masks."""
+    rate = check_real(rate, "rate", low=0.0, high=1.0, low_open=True, high_open=True)
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
+    layers, sizes = [], FIGURE29_SIZES
+    for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Dropout(rate))
+        layers.append(Dense(n_in, n_out, "linear", rng=rng,
+                            init=lambda n_in, n_out, rng: rng.uniform(0.5, 1.5, (n_out, n_in))))
+    return Network(layers, loss="sse")
+
+
+def figure29_masks(net, X, rng):
+    """One training pass of ``figure29_network`` on positive inputs X (one row per example);
+    returns (trace, masks) with masks[j] the list of 0/1 keep vectors of example j, one per
+    layer of units (None for the output layer, which has no dropout)."""
+    trace = net.forward(X, training=True, rng=rng)
+    dropout_layers = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dropout)]
+    masks = [[(trace.a[l][j] != 0).astype(int) for l in dropout_layers] + [None]
+             for j in range(X.shape[0])]
+    return trace, masks
+
+
+def figure29(masks, *, title=None):
+    """The full network beside the thinned network of each example (Kelleher et al., Figure 29)."""
+    panels = [None] + list(masks)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.0), layout="constrained")
+    for j, (ax, m) in enumerate(zip(np.atleast_1d(axes), panels)):
+        kept = "" if m is None else f": {sum(int(v.sum()) for v in m[:-1])} of {sum(FIGURE29_SIZES[:-1])} kept"
+        thinned_network_diagram(FIGURE29_SIZES, m, ax=ax,
+                                title="the full network" if m is None else f"example {j}{kept}")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig

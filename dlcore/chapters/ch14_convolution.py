@@ -48,12 +48,15 @@ FIELD = "#E69F00"     # orange outline: the receptive field and the value it pro
 
 
 def receptive_field_figure(image, kernel, stride=1, padding=0, position=(0, 0), *,
-                           activation="relu", title=None):
+                           activation="relu", title=None, names=None):
     """The input (zero padding shaded), the kernel and the feature map it produces.
 
     The window that produces output ``position`` = (i, j) is outlined on the input and
-    the output value it produces is outlined on the feature map.
+    the output value it produces is outlined on the feature map. ``names`` replaces the
+    three panel titles (for a correlation that is not a forward pass, such as a gradient).
     """
+    if names is not None and len(names) != 3:
+        raise ValueError(f"names must title the three panels, got {names!r}")
     x, w = as_image(image, "image"), as_image(kernel, "kernel")
     (sh, sw), (ph, pw) = pair(stride, "stride", 1), pair(padding, "padding", 0)
     phi = _get_activation(activation)
@@ -75,11 +78,12 @@ def receptive_field_figure(image, kernel, stride=1, padding=0, position=(0, 0), 
     annotate_values(ax, xp, "{:g}", vmax)
     ax.add_patch(Rectangle((j * sw - 0.5, i * sh - 0.5), w.shape[1], w.shape[0], fill=False,
                            ec=FIELD, lw=3))
-    ax.set_title(f"input {x.shape[0]}×{x.shape[1]}" + (f", padding {padding}" if ph or pw else ""),
-                 fontsize=9)
-    show_image(axes[1], w, f"kernel {w.shape[0]}×{w.shape[1]}", True, True, "{:g}")
-    show_image(axes[2], fmap, f"feature map {fmap.shape[0]}×{fmap.shape[1]} (stride {stride})",
-          True, False, "{:g}")
+    names = names or (f"input {x.shape[0]}×{x.shape[1]}" + (f", padding {padding}" if ph or pw else ""),
+                      f"kernel {w.shape[0]}×{w.shape[1]}",
+                      f"feature map {fmap.shape[0]}×{fmap.shape[1]} (stride {stride})")
+    ax.set_title(names[0], fontsize=9)
+    show_image(axes[1], w, names[1], True, True, "{:g}")
+    show_image(axes[2], fmap, names[2], True, False, "{:g}")
     axes[2].add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec=FIELD, lw=3))
     for ax in axes:
         ax.set_xticks([])

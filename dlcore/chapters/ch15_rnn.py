@@ -1,6 +1,8 @@
 """Chapter 15, recurrent networks and BPTT: the unrolled network, gradients through time.
 
-* ``unrolled_rnn_figure``: a simple RNN unrolled over its time steps
+* ``folded_rnn_figure``, ``unrolled_rnn_figure``, ``bptt_iterations_figure``: the recurrent
+  unit (Figure 37), the network unrolled over its time steps (Figure 38) with the backward
+  sweep, and Algorithm 3's iterations (Figure 39)
 * ``rnn_norms`` / ``rnn_gradient_figure`` / ``rnn_gradient_panel``: ‖∂E/∂h_t‖ per step as the
   recurrent weights' scale changes
 """
@@ -11,7 +13,6 @@ from functools import lru_cache
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from .._validate import check_choice, check_int, check_real
 from ..nn.layers import Dense
@@ -20,48 +21,31 @@ from ..nn.recurrent import SimpleRNN, gradient_norms, orthogonal
 from ..ui.panel import STYLE, show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import gradient_norm_plot
+from ..viz.recurrent_diagrams import (bptt_iterations_diagram, folded_rnn_diagram,
+                                     unrolled_rnn_diagram)
 
-__all__ = ["unrolled_rnn_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
+__all__ = ["folded_rnn_figure", "unrolled_rnn_figure", "bptt_iterations_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
 
 
-def unrolled_rnn_figure(T=3, x=None, h=None, y=None, *, title=None):
-    """A simple RNN unrolled through T steps (Kelleher's Figure 38), optionally with values.
+def unrolled_rnn_figure(T=3, x=None, h=None, y=None, *, own=None, carried=None, title=None):
+    """A simple RNN unrolled through T steps (Kelleher's Figure 38), optionally with values
+    and with the gradients of the backward sweep (``viz.recurrent_diagrams.unrolled_rnn_diagram``).
 
     ``x``, ``h`` and ``y`` are lists of T short strings (or numbers) written under x_t,
-    in h_t and above y_t.
+    in h_t and above y_t; ``own`` and ``carried`` label ∂E_t/∂h_t and W_hhᵀ δ_{t+1}.
     """
-    T = int(T)
-    if not 1 <= T <= 8:
-        raise ValueError(f"T must be between 1 and 8 steps to draw, got {T}")
-    fig, ax = plt.subplots(figsize=(2.3 * T + 1.6, 3.6), layout="constrained")
+    return unrolled_rnn_diagram(T, x, h, y, own=own, carried=carried, title=title)
 
-    def box(cx, cy, text, fc):
-        ax.add_patch(Rectangle((cx - 0.45, cy - 0.3), 0.9, 0.6, fc=fc, ec="black", lw=1.2))
-        ax.text(cx, cy, text, ha="center", va="center", fontsize=9)
 
-    def arrow(a, b, label=None, dx=0.0, dy=0.0):
-        ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=12, lw=1.2, color="0.2"))
-        if label:
-            ax.text((a[0] + b[0]) / 2 + dx, (a[1] + b[1]) / 2 + dy, label, fontsize=8,
-                    ha="center", color="#0072B2")
+def folded_rnn_figure(*, title="The simple recurrent network (Kelleher et al., Figure 37)"):
+    """Figure 37: x_t → h_t → y_t with the state's loop through W_hh."""
+    return folded_rnn_diagram(title=title)
 
-    fmt = lambda v: v if isinstance(v, str) else f"{v:.3g}"  # noqa: E731
-    box(0, 1, "$h_0$\n0", "#F5F5F5")
-    for t in range(1, T + 1):
-        cx = 2.0 * t
-        box(cx, 0, f"$x_{t}$" + (f"\n{fmt(x[t - 1])}" if x is not None else ""), "#E8F1F8")
-        box(cx, 1, f"$h_{t}$" + (f"\n{fmt(h[t - 1])}" if h is not None else ""), "#F5F5F5")
-        box(cx, 2, f"$y_{t}$" + (f"\n{fmt(y[t - 1])}" if y is not None else ""), "#FFF8E1")
-        arrow((cx, 0.3), (cx, 0.7), "$W_{hx}$", dx=0.3)
-        arrow((cx, 1.3), (cx, 1.7), "$W_{yh}$", dx=0.3)
-        arrow((cx - 1.55, 1), (cx - 0.45, 1), "$W_{hh}$", dy=0.08)
-    ax.set_xlim(-0.7, 2.0 * T + 0.7)
-    ax.set_ylim(-0.5, 2.5)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title(title or f"A simple RNN unrolled through {T} time steps: every copy shares "
-                 "$W_{hh}$, $W_{hx}$, $w_0$", fontsize=10)
-    return fig
+
+def bptt_iterations_figure(grads, *, title=None):
+    """Figure 39: one row per iteration t of Algorithm 3, with the labels ``grads[t-1][i-1]``
+    of the gradients ∂E_t/∂h_i that reach copy i."""
+    return bptt_iterations_diagram(grads, title=title)
 
 
 @lru_cache(maxsize=128)

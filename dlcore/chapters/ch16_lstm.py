@@ -1,6 +1,8 @@
 """Chapter 16, long short-term memory: the lecture's worked examples and gradients over long ranges.
 
 * ``forget_gate_example`` (eq. 108) and ``figure41_example`` (Figure 41, eq. 132-138)
+* ``lstm_unit_figure``: the unit of Figure 40, labelled with one step's forward values
+  (Figure 41) or backward gradients (Figure 42); ``multiplicative_figure``: one ⊙ of a gate
 * ``long_range_norms`` / ``lstm_gradient_figure`` / ``lstm_gradient_panel``: ‖∂E/∂h_t‖ of an LSTM
   beside a simple RNN on a task with a long-range dependency
 """
@@ -21,8 +23,11 @@ from ..nn.recurrent import SimpleRNN, gradient_norms
 from ..ui.panel import STYLE, show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import gradient_norm_plot
+from ..viz.flows import multiplicative_unit_diagram
+from ..viz.recurrent_diagrams import LSTM_BACKWARD_KEYS, LSTM_FORWARD_KEYS, lstm_unit_diagram
 
-__all__ = ["forget_gate_example", "figure41_example", "long_range_norms", "lstm_gradient_figure",
+__all__ = ["forget_gate_example", "figure41_example", "vector_label", "lstm_unit_figure",
+           "multiplicative_figure", "long_range_norms", "lstm_gradient_figure",
            "lstm_gradient_panel"]
 
 
@@ -63,6 +68,38 @@ def figure41_example():
     return {"layer": layer, "x": np.array([0.9]), "h_prev": np.array([0.1, 0.8]),
             "c_prev": np.array([0.3, 0.6]), "dEt_do": np.array([0.15, 0.60]),
             "dEnext_dh": np.array([0.75, 0.25]), "dEnext_dc": np.array([0.35, 0.50])}
+
+
+def vector_label(v, decimals=3):
+    """A short label for one example's vector: "[0.535, 0.517]"."""
+    return "[" + ", ".join(f"{u:.{decimals}f}" for u in np.ravel(v)) + "]"
+
+
+def lstm_unit_figure(values=None, grads=None, *, extra=None, example=0, title=None):
+    """The LSTM unit (Figure 40); with ``values`` from ``LSTM.step`` its forward values (Figure 41),
+    with ``grads`` from ``LSTM.step_backward`` its backward gradients (Figure 42), for one example.
+
+    ``extra`` adds inputs the step dicts do not hold, e.g. {"h_prev": …, "x": …} or
+    {"dE_dc_next": …}.
+    """
+    pick = lambda d, keys, rename=None: {  # noqa: E731
+        k: vector_label(d[(rename or {}).get(k, k)][example]) for k in keys
+        if (rename or {}).get(k, k) in d}
+    forward = None if values is None else pick(values, LSTM_FORWARD_KEYS, {"h": "o"})
+    backward = None if grads is None else pick(grads, LSTM_BACKWARD_KEYS, {"dE_dc_prev": "dc_prev"})
+    for k, v in (extra or {}).items():
+        target = forward if k in LSTM_FORWARD_KEYS else backward
+        if target is None:
+            raise ValueError(f"extra[{k!r}] needs the {'values' if k in LSTM_FORWARD_KEYS else 'grads'} "
+                             "it belongs with")
+        target[k] = vector_label(v)
+    return lstm_unit_diagram(forward, backward, title=title)
+
+
+def multiplicative_figure(y_j, y_l, grad_o, names=("o^\\dagger", "o^\\ddagger", "o"), *, title=None):
+    """One multiplicative unit o = y_j y_l of a gate (CMU lecture, special case 2), with its
+    forward values and the gradients its backward rule sends to each factor."""
+    return multiplicative_unit_diagram(float(y_j), float(y_l), float(grad_o), names=names, title=title)
 
 
 @lru_cache(maxsize=64)

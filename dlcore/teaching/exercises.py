@@ -18,6 +18,13 @@ Writing an exercise (the author computes the fingerprints once)::
                           decimals=6, hint="Differentiate sinh/cosh with the quotient rule.",
                           mistakes={fingerprint(np.tanh(np.linspace(-3, 3, 13)), 6):
                                     "That is tanh itself, not its derivative."})
+
+A function of several arguments (a layer's forward or backward pass) gets them through
+``args``, passed after the input array, and ``shape`` when its result is not shaped like
+the input::
+
+    ex = FunctionExercise("inverted dropout, forward", inputs=a, args=(mask, 0.8), ...)
+    ex.check(lambda a, mask, rho: a * mask / rho)   # called as fn(a, mask, 0.8)
 """
 from __future__ import annotations
 
@@ -83,13 +90,28 @@ class NumberExercise(_Exercise):
 class FunctionExercise(_Exercise):
     """An exercise whose answer is a function, checked on the exercise's ``inputs``.
 
-    The student's function is called once with the whole input array (elementwise
-    functions) and must return an array of the same shape.
+    The student's function is called once as ``fn(inputs, *args)`` (so an elementwise
+    function sees the whole input array at once) and must return an array of ``shape``,
+    by default the shape of ``inputs``. Every argument is passed as a fresh copy, so a
+    function that modifies its arguments in place cannot spoil the next check.
     """
 
-    def __init__(self, title, inputs, answer, decimals, hint, mistakes=None):
+    def __init__(self, title, inputs, answer, decimals, hint, mistakes=None, *, args=(), shape=None):
         super().__init__(title, answer, decimals, hint, mistakes)
         self.inputs = as_float_array(inputs, "inputs")
+        if not isinstance(args, (tuple, list)):
+            raise TypeError(f"args must be a tuple of extra arguments, got {type(args).__name__}")
+        self.args = tuple(args)
+        if shape is not None and not isinstance(shape, (tuple, list)):
+            raise TypeError(f"shape must be a tuple of sizes, got {shape!r}")
+        self.shape = self.inputs.shape if shape is None else tuple(
+            check_int(n, "shape", minimum=0) for n in shape)
+
+    def _call(self, fn):
+        copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in self.args]
+        with np.errstate(all="ignore"):
+            out = fn(self.inputs.copy(), *copies)
+            return None if out is None else np.asarray(out, dtype=float)
 
     def check(self, fn) -> bool:
         if fn is None:
@@ -97,13 +119,14 @@ class FunctionExercise(_Exercise):
         if not callable(fn):
             return self._verdict(None, f"expected a function, got {type(fn).__name__}.")
         try:
-            with np.errstate(all="ignore"):
-                out = np.asarray(fn(self.inputs.copy()), dtype=float)
+            out = self._call(fn)
         except Exception as exc:  # report the student's error instead of crashing the cell
             return self._verdict(None, f"your function raised {type(exc).__name__}: {exc}")
-        if out.shape != self.inputs.shape:
+        if out is None:
+            return self._verdict(None, "your function returned None: end it with `return` and the result.")
+        if out.shape != self.shape:
             return self._verdict(None, f"your function returned shape {out.shape}; expected "
-                                       f"{self.inputs.shape}, one value per input.")
+                                       f"{self.shape}.")
         if not np.all(np.isfinite(out)):
             return self._verdict(None, "your function returned NaN or infinity for some inputs.")
         return self._verdict(fingerprint(out, self.decimals))

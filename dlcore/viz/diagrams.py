@@ -1,4 +1,5 @@
-"""Diagrams of networks: neurons numbered as in the lectures, weights, z, a and δ.
+"""Diagrams of networks: neurons numbered as in the lectures, weights, z, a and δ, and the
+thinned networks dropout trains (Figure 29).
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 from ..nn.network import Grads, Network, Trace
 from .style import NEGATIVE, POSITIVE, new_axes
 
-__all__ = ["neuron_numbers", "network_diagram"]
+__all__ = ["neuron_numbers", "network_diagram", "thinned_network_diagram"]
 
 
 def neuron_numbers(net: Network):
@@ -86,4 +87,48 @@ def network_diagram(net: Network, trace: Trace | None = None, grads: Grads | Non
     ax.set_ylim(min(ys) - 1.3, max(ys) + 0.6)
     if title:
         ax.set_title(title)
+    return fig
+
+
+def thinned_network_diagram(sizes, masks=None, *, ax=None, title=None, figsize=(3.2, 3.2)):
+    """A dense network drawn as circles and edges, with dropped units greyed out (Figure 29).
+
+    ``sizes`` lists the units per layer, input first. ``masks`` gives, per layer, a 0/1
+    vector (1 = kept) or None for a layer without dropout; a dropped unit is drawn grey and
+    dashed, and every edge into or out of it disappears, which leaves the thinned network
+    one training example sees (Kelleher et al., Figure 29).
+    """
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least two layers of at least one unit, got {sizes}")
+    masks = [None] * len(sizes) if masks is None else list(masks)
+    if len(masks) != len(sizes):
+        raise ValueError(f"masks must give one entry (a 0/1 vector or None) per layer: "
+                         f"{len(sizes)} layers, got {len(masks)}")
+    keep = []
+    for l, (n, m) in enumerate(zip(sizes, masks)):
+        m = np.ones(n, dtype=bool) if m is None else np.asarray(m).ravel() != 0
+        if m.size != n:
+            raise ValueError(f"masks[{l}] must have {n} entries, one per unit, got {m.size}")
+        keep.append(m)
+    fig, ax = new_axes(ax, figsize)
+    pos = [[(1.6 * l, (n - 1) / 2 - i) for i in range(n)] for l, n in enumerate(sizes)]
+    for l in range(1, len(sizes)):
+        for i, p in enumerate(pos[l]):
+            for k, q in enumerate(pos[l - 1]):
+                if keep[l][i] and keep[l - 1][k]:
+                    ax.plot([q[0], p[0]], [q[1], p[1]], color="0.35", lw=0.8, zorder=1)
+    for l, layer in enumerate(pos):
+        for i, (x, y) in enumerate(layer):
+            on = keep[l][i]
+            ax.add_patch(plt.Circle((x, y), 0.22, fc=("#E8F1F8" if l == 0 else "white") if on else "0.8",
+                                    ec="black" if on else "0.55", lw=1.1, ls="-" if on else "--",
+                                    zorder=2))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_xlim(-0.5, 1.6 * (len(sizes) - 1) + 0.5)
+    half = (max(sizes) - 1) / 2 + 0.5
+    ax.set_ylim(-half, half)
+    if title:
+        ax.set_title(title, fontsize=9)
     return fig
