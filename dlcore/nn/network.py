@@ -236,3 +236,15 @@ class Network:
     def __repr__(self):
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         return f"Network([\n    {inner}],\n    loss={self.loss_fn!r})"
+
+    # ------------------------------------------------------------ saving, loading
+    def save(self, path):
+        """Write this network to ``path`` as ``.npz`` + JSON metadata (``dlcore.nn.serialize``)."""
+        from . import serialize
+        return serialize.save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a network written by ``save``, checking every array (``dlcore.nn.serialize``)."""
+        from . import serialize
+        return serialize.load(path)
