@@ -247,4 +247,4 @@ class Network:
     def load(cls, path):
         """Read a network written by ``save``, checking every array (``dlcore.nn.serialize``)."""
         from . import serialize
-        return serialize.load(path)
+        return serialize.load(path, cls)

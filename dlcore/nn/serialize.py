@@ -27,13 +27,9 @@ import numpy as np
 
 from . import activations as _act
 from . import losses as _losses
-from .conv import Conv2D, Flatten
-from .layers import Dense, Dropout
-from .lstm import LSTM
-from .pooling import AvgPool2D, MaxPool2D
-from .recurrent import SimpleRNN
+from .layers import Layer
 
-__all__ = ["save", "load", "FORMAT", "FORMAT_VERSION", "META_KEY"]
+__all__ = ["save", "load", "layer_classes", "FORMAT", "FORMAT_VERSION", "META_KEY"]
 
 FORMAT = "dlcore-network"
 FORMAT_VERSION = 1
@@ -81,8 +77,8 @@ def _pool_config(layer):
     return {"size": list(layer.size), "stride": list(layer.stride)}
 
 
-def _with_act(cls, **extra):
-    def build(config, dtype):
+def _with_act(**extra):
+    def build(cls, config, dtype):
         c = dict(config)
         a = c.pop("activation")
         act = _act.get(a["name"], **({"alpha": a["alpha"]} if "alpha" in a else {}))
@@ -90,17 +86,37 @@ def _with_act(cls, **extra):
     return build
 
 
+def _plain(cls, config, dtype):
+    return cls(**config)
+
+
+# Each layer type by name: (how to read its constructor arguments, how to build it from them).
 LAYERS = {
-    "Dense": (Dense, _dense_config, _with_act(Dense, init="zeros")),
-    "Conv2D": (Conv2D, _conv_config, _with_act(Conv2D, init="zeros")),
-    "SimpleRNN": (SimpleRNN, _rnn_config, _with_act(SimpleRNN, init="zeros", recurrent_init="zeros")),
-    "LSTM": (LSTM, _lstm_config, lambda c, dtype: LSTM(**c, init="zeros", dtype=dtype)),
-    "Dropout": (Dropout, lambda l: {"rate": l.rate}, lambda c, dtype: Dropout(**c)),
-    "MaxPool2D": (MaxPool2D, _pool_config, lambda c, dtype: MaxPool2D(**c)),
-    "AvgPool2D": (AvgPool2D, _pool_config, lambda c, dtype: AvgPool2D(**c)),
-    "Flatten": (Flatten, lambda l: {"input_shape": None if l.input_shape is None else list(l.input_shape)},
-                lambda c, dtype: Flatten(**c)),
+    "Dense": (_dense_config, _with_act(init="zeros")),
+    "Conv2D": (_conv_config, _with_act(init="zeros")),
+    "SimpleRNN": (_rnn_config, _with_act(init="zeros", recurrent_init="zeros")),
+    "LSTM": (_lstm_config, lambda cls, c, dtype: cls(**c, init="zeros", dtype=dtype)),
+    "Dropout": (lambda l: {"rate": l.rate}, _plain),
+    "MaxPool2D": (_pool_config, _plain),
+    "AvgPool2D": (_pool_config, _plain),
+    "Flatten": (lambda l: {"input_shape": None if l.input_shape is None else list(l.input_shape)}, _plain),
 }
+
+
+def layer_classes():
+    """dlcore's layer classes by name, found as the subclasses of ``Layer``.
+
+    They are looked up rather than imported because the house allows no import cycle:
+    ``recurrent.py`` imports ``network.py``, whose ``save``/``load`` import this module.
+    ``import dlcore`` (which runs before any ``dlcore.nn`` module) has loaded them all.
+    """
+    found, todo = {}, [Layer]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__name__ in LAYERS and sub.__module__.startswith("dlcore.nn."):
+                found[sub.__name__] = sub
+    return found
 
 
 def _loss_config(loss):
@@ -112,12 +128,12 @@ def _loss_config(loss):
 
 def _describe(network):
     """The JSON metadata of ``network`` (see the module docstring)."""
-    layers = []
+    layers, known = [], layer_classes()
     for l, layer in enumerate(network.layers, start=1):
         kind = type(layer).__name__
-        if kind not in LAYERS or type(layer) is not LAYERS[kind][0]:
+        if type(layer) is not known.get(kind):
             raise TypeError(f"cannot save layer {l} of type {kind}: save knows {sorted(LAYERS)}")
-        layers.append({"type": kind, "config": LAYERS[kind][1](layer),
+        layers.append({"type": kind, "config": LAYERS[kind][0](layer),
                        "params": {k: {"shape": list(v.shape), "dtype": str(v.dtype)}
                                   for k, v in layer.params.items()}})
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "dlcore_version": _version(),
@@ -130,8 +146,7 @@ def save(network, path):
 
     Returns the path written. Raises ``TypeError`` for a layer type it cannot describe.
     """
-    from .network import Network   # imported here: network.py imports this module lazily too
-    if not isinstance(network, Network):
+    if not (hasattr(network, "layers") and hasattr(network, "loss_fn")):
         raise TypeError(f"network must be a dlcore Network, got {type(network).__name__}")
     path = os.fspath(path)
     if not path.endswith(".npz"):
@@ -181,12 +196,12 @@ def _read(path):
     return meta, arrays
 
 
-def _build_layer(path, l, spec, dtype):
-    if not isinstance(spec, dict) or spec.get("type") not in LAYERS:
+def _build_layer(path, l, spec, dtype, classes):
+    if not isinstance(spec, dict) or spec.get("type") not in classes:
         kind = spec.get("type") if isinstance(spec, dict) else spec
         raise _refuse(path, f"layer {l} has unknown type {kind!r}; expected one of {sorted(LAYERS)}")
     try:
-        return LAYERS[spec["type"]][2](spec["config"], dtype)
+        return LAYERS[spec["type"]][1](classes[spec["type"]], spec["config"], dtype)
     except (KeyError, TypeError, ValueError) as exc:
         raise _refuse(path, f"layer {l} ({spec['type']}) has an invalid config "
                             f"{spec.get('config')!r}: {exc}") from exc
@@ -215,9 +230,12 @@ def _copy_params(path, l, layer, spec, arrays):
         target[...] = arr
 
 
-def load(path):
-    """Read a network written by ``save``; every array is checked before it is used."""
-    from .network import Network
+def load(path, network_class):
+    """Read a network written by ``save``, checking every array before it is used.
+
+    ``network_class`` is the class to build, ``Network``: ``Network.load(path)`` passes
+    itself, so this module never imports ``network.py`` (which imports it).
+    """
     path = os.fspath(path)
     meta, arrays = _read(path)
     try:
@@ -226,7 +244,8 @@ def load(path):
         raise _refuse(path, f"unknown dtype {meta['dtype']!r}") from exc
     if dtype not in (np.float32, np.float64):
         raise _refuse(path, f"dtype must be float32 or float64, got {dtype}")
-    layers = [_build_layer(path, l, spec, dtype) for l, spec in enumerate(meta["layers"], start=1)]
+    classes = layer_classes()
+    layers = [_build_layer(path, l, spec, dtype, classes) for l, spec in enumerate(meta["layers"], start=1)]
     for l, (layer, spec) in enumerate(zip(layers, meta["layers"]), start=1):
         _copy_params(path, l, layer, spec, arrays)
     if arrays:
@@ -234,6 +253,6 @@ def load(path):
     loss = meta["loss"]
     try:
         loss_fn = _losses.get(loss["name"], **{k: v for k, v in loss.items() if k != "name"})
-        return Network(layers, loss=loss_fn)
+        return network_class(layers, loss=loss_fn)
     except (KeyError, TypeError, ValueError) as exc:
         raise _refuse(path, f"its layers and loss {loss!r} do not make a network: {exc}") from exc
