@@ -102,6 +102,37 @@ def _mouse(image, on_click):
     return events
 
 
+def _handlers(pg, widgets, status, retrain):
+    """The upload and click handlers: both change the data, then retrain and redraw."""
+    def on_upload(change):
+        files = change["new"]
+        if not files:
+            return
+        try:
+            X, y = toy.read_csv(bytes(files[0]["content"]))
+        except (TypeError, ValueError) as exc:
+            status.value = f"<span style='color:#D55E00'>{files[0]['name']}: {exc}</span>"
+            return
+        pg.settings.update(csv=[[float(a), float(b), float(c)] for (a, b), c in zip(X, y)], added=[], removed=[])
+        retrain()
+        status.value = f"loaded {len(y)} points from {files[0]['name']}"
+
+    def on_click(event):
+        if "arrayX" in event:
+            px, py, w, h = event["arrayX"], event["arrayY"], 800, 352
+        else:
+            px, py, w, h = event["relativeX"], event["relativeY"], event["boundingRectWidth"], event["boundingRectHeight"]
+        x1, x2 = pg.to_data(px, py, w, h)
+        (xa, xb), (ya, yb) = pg.extent()
+        if not (xa <= x1 <= xb and ya <= x2 <= yb):
+            return
+        mode = widgets["click"].value
+        pg.remove_near(x1, x2) if mode == CLICK[2] else pg.add(x1, x2, CLICK.index(mode))
+        retrain()
+
+    return on_upload, on_click
+
+
 def playground(code=None, controls=None, **settings):
     """The playground panel (see the module docstring)."""
     pg = Playground(code=code, **settings)
@@ -129,31 +160,7 @@ def playground(code=None, controls=None, **settings):
             pg.settings.update(added=[], removed=[], csv=None if name == "dataset" else pg.settings["csv"])
         retrain()
 
-    def on_upload(change):
-        files = change["new"]
-        if not files:
-            return
-        try:
-            X, y = toy.read_csv(bytes(files[0]["content"]))
-        except (TypeError, ValueError) as exc:
-            status.value = f"<span style='color:#D55E00'>{files[0]['name']}: {exc}</span>"
-            return
-        pg.settings.update(csv=[[float(a), float(b), float(c)] for (a, b), c in zip(X, y)], added=[], removed=[])
-        retrain()
-        status.value = f"loaded {len(y)} points from {files[0]['name']}"
-
-    def on_click(event):
-        if "arrayX" in event:
-            px, py, w, h = event["arrayX"], event["arrayY"], 800, 352
-        else:
-            px, py, w, h = event["relativeX"], event["relativeY"], event["boundingRectWidth"], event["boundingRectHeight"]
-        x1, x2 = pg.to_data(px, py, w, h)
-        (xa, xb), (ya, yb) = pg.extent()
-        if not (xa <= x1 <= xb and ya <= x2 <= yb):
-            return
-        mode = widgets["click"].value
-        pg.remove_near(x1, x2) if mode == CLICK[2] else pg.add(x1, x2, CLICK.index(mode))
-        retrain()
+    on_upload, on_click = _handlers(pg, widgets, status, retrain)
 
     for name, w in widgets.items():
         if name == "upload":
