@@ -259,3 +259,32 @@ def test_bad_networks_and_inputs_get_clear_errors(d2):
         check(dl.datasets.kelleher_network(), [1.0, 2.0, 3.0], 0.5, {})
     with pytest.raises(ValueError, match="name the example"):
         check(dl.datasets.kelleher_network(), np.zeros((2, 2)), [0.1, 0.2], {"z[1][0]": 0})
+
+
+# ----------------------------------------------------------------------- the panels
+def test_the_form_checks_what_was_typed_and_marks_the_boxes(d2):
+    from dlcore.ui.tutor import OK_BORDER, WRONG_BORDER, tutor_form
+    form = tutor_form(dl.datasets.kelleher_network(), *d2)
+    assert set(form.boxes) == {f"{q}[{l}][{i}]" for q in ("z", "a", "delta")
+                               for l, n in ((1, 3), (2, 2), (3, 1)) for i in range(n)}
+    assert form.boxes["delta[2][1]"].description == "δ7"       # Kelleher's neuron numbers
+    form.boxes["delta[3][0]"].value = "0.0852"
+    form.boxes["delta[2][1]"].value = "-0.0426"                 # φ′ forgotten
+    form.gradients.value = "dW[3][0,0] = 0.0470\n"
+    form.check_button.click()
+    assert form.boxes["delta[3][0]"].layout.border == OK_BORDER
+    assert form.boxes["delta[2][1]"].layout.border == WRONG_BORDER
+    assert "left out φ′" in form.result.value and "0.0105" not in form.result.value
+    form.gradients.value = "dW[3][0,0] 0.0470"
+    form.check_button.click()
+    assert "should look like &#x27;dW[3][0,1] = 0.0476" in form.result.value
+
+
+def test_show_me_reveals_nothing_until_asked(d2):
+    from dlcore.ui.tutor import show_me
+    view = show_me(dl.datasets.kelleher_network(), *d2, phases=("backward",))
+    assert view.slider.value == 0 and view.stack.selected_index == 0
+    assert "0.0852" not in view.stack.children[0].value
+    view.slider.value = 1
+    assert view.stack.selected_index == 1 and "0.0852" in view.stack.children[1].value
+    assert len(view.stack.children) == 7

@@ -49,7 +49,7 @@ def _neuron_card(net, l, i, boxes):
     n = neuron_number(net, l, i)
     rows = [W.HTML(f"<b>neuron {n}</b> <span style='color:#666'>(layer {l}, i = {i})</span>")]
     for kind, sym in (("z", "z"), ("a", "a"), ("delta", "δ")):
-        box = W.Text(placeholder="e.g. 0.1234", description=f"{sym}{n}", continue_update=False,
+        box = W.Text(placeholder="e.g. 0.1234", description=f"{sym}{n}", continuous_update=False,
                      layout=W.Layout(width="170px"), style={"description_width": "36px"})
         boxes[f"{kind}[{l}][{i}]"] = box
         rows.append(box)
