@@ -288,3 +288,34 @@ def test_show_me_reveals_nothing_until_asked(d2):
     view.slider.value = 1
     assert view.stack.selected_index == 1 and "0.0852" in view.stack.children[1].value
     assert len(view.stack.children) == 7
+
+
+@pytest.mark.parametrize("acts, loss", [(("prelu", "leaky_relu", "linear"), "sse"),
+                                        (("tanh", "relu", "logistic"), "binary_cross_entropy"),
+                                        (("logistic", "tanh", "softmax"), "cross_entropy")])
+def test_show_me_values_agree_with_the_network_for_every_activation(acts, loss):
+    """The tutor's scalar, one-node-at-a-time formulas against Network's matrix backward pass."""
+    rng = np.random.default_rng(7)
+    act = [dl.activations.get(a, alpha=0.2) if a == "leaky_relu" else a for a in acts]
+    net = dl.Network([dl.Dense(3, 4, act[0], rng=1, lam=0.3), dl.Dense(4, 3, act[1], rng=2),
+                      dl.Dense(3, 2 if loss != "cross_entropy" else 3, act[2], rng=3)], loss=loss)
+    for layer in net.layers:
+        layer.b[...] = rng.normal(0, 0.3, layer.b.shape)
+    if acts[0] == "prelu":
+        net.layers[0].lam[...] = [0.1, 0.2, 0.3, 0.4]           # one λ per neuron
+    X = rng.normal(size=(2, 3))
+    T = np.eye(3)[[0, 2]] if loss == "cross_entropy" else rng.uniform(0, 1, (2, 2))
+    tr = net.forward(X)
+    g = net.backward(tr, T, reduction="mean")
+    walk = {s.key: s.value for s in dl.tutor.steps(net, X, T, reduction="mean")}
+    for l in (1, 2, 3):
+        for j in range(2):
+            for i in range(net.layers[l - 1].n_out):
+                assert walk[f"z[{l}][{j},{i}]"] == pytest.approx(tr.z[l][j, i], abs=1e-12)
+                assert walk[f"a[{l}][{j},{i}]"] == pytest.approx(tr.a[l][j, i], abs=1e-12)
+                assert walk[f"delta[{l}][{j},{i}]"] == pytest.approx(g.delta[l][j, i], abs=1e-12)
+        for (i, k), v in np.ndenumerate(g.dW[l]):
+            assert walk[f"dW[{l}][{i},{k}]"] == pytest.approx(v, abs=1e-12)
+        np.testing.assert_allclose([walk[f"db[{l}][{i}]"] for i in range(len(g.db[l]))], g.db[l], atol=1e-12)
+    exact = {k: repr(v) for k, v in walk.items()}
+    assert dl.tutor.check_backprop(net, X, T, exact, reduction="mean").ok

@@ -90,15 +90,21 @@ def _param(layer):
     return getattr(act, "alpha", None)
 
 
-def _slope(layer, z):
-    act = layer.activation
-    return act.derivative(z, layer.lam) if act.parametric else act.derivative(z)
+def _lam(layer, i):
+    """PReLU's λ of neuron i (all of them when i is None)."""
+    return layer.lam if i is None else layer.lam[i:i + 1]
 
 
-def _backward(layer, dA, z, a):
-    """δ = ∂E/∂a ⊙ φ′(z), with the activation's own formula (a(1 − a) for the logistic)."""
+def _slope(layer, z, i=None):
     act = layer.activation
-    return act.backward(dA, z, a, layer.lam) if act.parametric else act.backward(dA, z, a)
+    return act.derivative(z, _lam(layer, i)) if act.parametric else act.derivative(z)
+
+
+def _backward(layer, dA, z, a, i=None):
+    """δ = ∂E/∂a ⊙ φ′(z), with the activation's own formula (a(1 − a) for the logistic);
+    ``i`` picks neuron i's parameter when dA, z, a hold that neuron alone."""
+    act = layer.activation
+    return act.backward(dA, z, a, _lam(layer, i)) if act.parametric else act.backward(dA, z, a)
 
 
 def rule(st, node):
@@ -147,7 +153,7 @@ def _rule_a(st, nd):
         p = layer.lam[i] if act.parametric else None
         f = (lambda v: act.forward(v, p)[0]) if act.parametric else (lambda v: act.forward(v)[0])
         mistakes = [("that is z itself; apply the activation function: a = φ(z).", v[0]),
-                    ("that is the slope φ′(z); the activation is φ(z) itself.", _slope(layer, v)[0])]
+                    ("that is the slope φ′(z); the activation is φ(z) itself.", _slope(layer, v, i)[0])]
         nums = f"{act.name}({fmt(v[0])})"
         reads = [st.key("z", l, j, i)]
     return Rule(v, eps, f, f"a{ni} = φ(z{ni}) with φ(z) = {PHI.get(act.name, act.name)}",
@@ -159,13 +165,13 @@ def _rule_delta(st, nd):
     return _rule_output_delta(st, nd) if nd.l == len(st.net.layers) else _rule_hidden_delta(st, nd)
 
 
-def _slope_mistakes(layer, dA, z, a, ni):
+def _slope_mistakes(layer, dA, z, a, ni, i):
     """What forgetting φ′, or evaluating it at a or writing z(1 − z), would give."""
     out = [(f"you left out φ′: multiply ∂E/∂a{ni} by the slope ∂a{ni}/∂z{ni} = "
             f"{SLOPES.get(layer.activation.name, ('φ′(z)',))[0]}.", dA)]
     if layer.activation.elementwise:
         out.append((f"you evaluated the slope at a{ni}; φ′ takes z{ni} (for the logistic "
-                    "logistic(z)(1 − logistic(z)) = a(1 − a), eq. 15).", dA * _slope(layer, np.array([a]))[0]))
+                    "logistic(z)(1 − logistic(z)) = a(1 − a), eq. 15).", dA * _slope(layer, np.array([a]), i)[0]))
     if layer.activation.name == "logistic":
         out.append((f"you used z{ni} in a(1 − a): the logistic's slope is a{ni}(1 − a{ni}), with the "
                     "activation, not the weighted sum.", dA * z * (1 - z)))
@@ -207,7 +213,7 @@ def _rule_output_delta(st, nd):
         nums = f"δ{ni} = {dE} × {num(z, a, None if not act.elementwise else _param_at(layer, i))}"
         mistakes = [sign, (f"that is the error t − a{ni}; δ needs ∂E/∂a = −(t − a) and the slope.", -dA)]
         if act.elementwise:
-            mistakes += _slope_mistakes(layer, dA, z, a, ni)
+            mistakes += _slope_mistakes(layer, dA, z, a, ni, i)
     if st.m > 1 and st.reduction == "mean":
         mistakes.append(("δ is per example: divide by m only when the examples' gradients are combined "
                          "into ∂E/∂w (Kaplan's η/m).", val / st.m))
@@ -228,7 +234,7 @@ def _rule_hidden_delta(st, nd):
     eps = np.concatenate([st.eps["delta"][l + 1][j], [st.eps["z"][l][j, k], st.eps["a"][l][j, k]]])
 
     def f(v):
-        return _backward(layer, np.array([v[:n_next] @ W[:, k]]), np.array([v[-2]]), np.array([v[-1]]))[0]
+        return _backward(layer, np.array([v[:n_next] @ W[:, k]]), np.array([v[-2]]), np.array([v[-1]]), k)[0]
 
     nk = neuron_number(net, l, k)
     d, z, a = v[:n_next], v[-2], v[-1]
@@ -238,11 +244,11 @@ def _rule_hidden_delta(st, nd):
           f"feeds, with ∂a/∂z = {sym} (Kelleher et al., eq. 22–23)")
     terms = " + ".join(f"{_p(W[r, k])} × {_p(d[r])}" for r in range(n_next))
     nums = f"δ{nk} = ({terms}) × {num(z, a, _param_at(layer, k))}"
-    one = lambda s: _backward(layer, np.array([s]), np.array([z]), np.array([a]))[0]   # noqa: E731
+    one = lambda s: _backward(layer, np.array([s]), np.array([z]), np.array([a]), k)[0]   # noqa: E731
     mistakes = [("check the sign: no extra minus sign enters a hidden δ; the weights and the next "
                  "layer's δs carry their own signs (eq. 23).", -val),
                 (f"weight each δ_i by w_i,{nk} before adding them up (eq. 22).", one(d.sum()))]
-    mistakes += _slope_mistakes(layer, dA, z, a, nk)
+    mistakes += _slope_mistakes(layer, dA, z, a, nk, k)
     for c in range(W.shape[1]):
         if c != k:
             mistakes.append((f"you used the weights leaving neuron {neuron_number(net, l, c)}; δ{nk} travels "
