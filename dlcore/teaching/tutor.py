@@ -24,6 +24,7 @@ the numbers filled in and the value, for a step-through view that reveals one at
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -275,7 +276,7 @@ def _wrong(st, nd, r, given, implied, checked):
                          "against your own earlier ones.")]
     if checked:
         lines.append(f"Accepted before it ({len(checked)}): {', '.join(checked)}.")
-    return Report(False, key, "\n".join(lines), checked, hint, r.equation)
+    return Report(False, key, _wrap(lines), checked, hint, r.equation)
 
 
 def _all_right(st, given, checked):
@@ -286,7 +287,13 @@ def _all_right(st, given, checked):
     if coarse:
         msg.append(f"Note: {', '.join(coarse)} had at most two decimals, so they were only checked to "
                    "that precision; write more decimals for a stricter check.")
-    return "\n".join(msg)
+    return _wrap(msg)
+
+
+def _wrap(lines, width=88):
+    """The message's paragraphs, each wrapped for a notebook's output (continuations indented)."""
+    return "\n".join(textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False)
+                     for line in lines)
 
 
 # --------------------------------------------------------------------- show me

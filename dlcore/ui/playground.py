@@ -65,7 +65,7 @@ def static_playground(pg):
     box = frames_panel(lambda dataset: run(dataset).figure(), {"dataset": list(toy.DATASETS)},
                        value={"dataset": start}, labels={"dataset": "data set"},
                        alt=lambda dataset: _frame_alt(run(dataset)))
-    note = W.HTML("<i>On this page the playground shows precomputed runs. Open the chapter in "
+    note = W.HTML("<i>On this page the playground shows precomputed runs. Open the notebook in "
                   "JupyterLab to change the network, click points in or upload your own CSV.</i>")
     box.children = (note,) + tuple(box.children)
     box.playground = run(start)
