@@ -268,6 +268,8 @@ def test_the_form_checks_what_was_typed_and_marks_the_boxes(d2):
     assert set(form.boxes) == {f"{q}[{l}][{i}]" for q in ("z", "a", "delta")
                                for l, n in ((1, 3), (2, 2), (3, 1)) for i in range(n)}
     assert form.boxes["delta[2][1]"].description == "δ7"       # Kelleher's neuron numbers
+    diagram = form.children[0].value
+    assert diagram.startswith('<svg role="img" aria-label="Diagram of the network') and "</svg>" in diagram
     form.boxes["delta[3][0]"].value = "0.0852"
     form.boxes["delta[2][1]"].value = "-0.0426"                 # φ′ forgotten
     form.gradients.value = "dW[3][0,0] = 0.0470\n"

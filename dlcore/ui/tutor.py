@@ -14,18 +14,19 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import ipywidgets as W
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..teaching import tutor
 from ..teaching.tutor_rules import neuron_number
 from ..viz.diagrams import network_diagram
-from .panel import show_figure
 from .static import static_mode
 
-__all__ = ["tutor_form", "show_me", "read_gradients"]
+__all__ = ["tutor_form", "show_me", "read_gradients", "svg_html"]
 
 OK_BORDER, WRONG_BORDER = "2px solid #009E73", "3px solid #D55E00"
 _GRAD_LINE = re.compile(r"^\s*((?:dW|db)\s*\[[^=]*\])\s*=\s*(\S+)\s*$")
@@ -43,6 +44,19 @@ def read_gradients(text):
                              "'dW[3][0,1] = 0.0476' or 'db[3][0] = 0.0852'")
         out[re.sub(r"\s+", "", match.group(1))] = match.group(2)
     return out
+
+
+def svg_html(fig, label):
+    """``fig`` as inline SVG (sharp at any width, text as outlines) labelled for screen
+    readers with ``label``; closes ``fig``."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    head = (f'<svg role="img" aria-label="{html.escape(label, quote=True)}" '
+            'style="max-width:100%;height:auto"')
+    return head + svg[len("<svg"):]
 
 
 def _neuron_card(net, l, i, boxes):
@@ -77,8 +91,12 @@ def tutor_form(net, x, t, *, reduction="sum", title="Your backward pass, checked
     if x.ndim != 1:
         raise ValueError(f"x must be one example (a 1-D array) for the form, got shape {x.shape}")
     tutor.check_backprop(net, x, t, {}, reduction=reduction)      # validates net, x and t
-    diagram = W.Output()
-    show_figure(diagram, network_diagram(net, show=("weights", "bias"), title=title, figsize=(8.0, 4.6)))
+    sizes = [net.n_in] + [layer.n_out for layer in net.layers]
+    diagram = W.HTML(svg_html(
+        network_diagram(net, show=("weights", "bias"), title=title, figsize=(8.0, 4.6)),
+        label=f"Diagram of the network with layers of {', '.join(map(str, sizes))} neurons, numbered "
+            f"1 to {sum(sizes)} from the inputs, every edge labelled with its weight and every neuron "
+            "with its bias; the boxes below it take z, a and δ of each neuron."))
     boxes = {}
     grid = _columns(net, x, boxes)
     grads = W.Textarea(placeholder="weight gradients, one per line: dW[3][0,1] = 0.0476 or db[3][0] = 0.0852",
