@@ -39,7 +39,7 @@ _SLIDER = dict(continuous_update=False, style={"description_width": "initial"}, 
 
 def png(fig):
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})   # fast to encode
     return buf.getvalue()
 
 

@@ -140,6 +140,8 @@ class Playground:
         self.net, self.history = self.build(), []
 
         def record(epoch, net, _history=None):
+            if self.history and self.history[-1][0] == epoch:     # fit reports epoch 0 too
+                return False
             test = net.loss(Xte, yte[:, None], reduction="mean") if len(Xte) else np.nan
             self.history.append((epoch, net.loss(Xtr, ytr[:, None], reduction="mean"), test))
             if on_frame is not None and (epoch % FRAME_EVERY == 0 or epoch == self.settings["epochs"]):
