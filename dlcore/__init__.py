@@ -5,6 +5,7 @@ only (``nn``, ``train``, ``data``: numpy); figures live in ``dlcore.viz`` (matpl
 panels in ``dlcore.ui`` (ipywidgets) and each chapter's own code in ``dlcore.chapters``.
 """
 from .data import datasets
+from .teaching import tutor
 from .data.preprocessing import one_hot, range_normalize
 from .nn import activations, conv, initializers, losses, lstm, pooling, recurrent
 from .nn.activations import softmax
@@ -24,7 +25,7 @@ from .train.stopping import History
 
 __version__ = "0.2.0"
 
-__all__ = ["activations", "conv", "datasets", "initializers", "losses", "lstm", "optim",
+__all__ = ["activations", "conv", "datasets", "tutor", "initializers", "losses", "lstm", "optim",
            "pooling", "recurrent", "softmax", "gradcheck", "numerical_gradients", "accuracy",
            "Dense", "Dropout", "Layer", "Conv2D", "Flatten", "MaxPool2D", "AvgPool2D",
            "SimpleRNN", "LSTM", "Grads", "Network", "Trace", "SGD", "one_hot",

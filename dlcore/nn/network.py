@@ -263,6 +263,18 @@ class Network:
         inner = ",\n    ".join(repr(layer) for layer in self.layers)
         return f"Network([\n    {inner}],\n    loss={self.loss_fn!r})"
 
+    # ------------------------------------------------------------ saving, loading
+    def save(self, path):
+        """Write this network to ``path`` as ``.npz`` + JSON metadata (``dlcore.nn.serialize``)."""
+        from . import serialize
+        return serialize.save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a network written by ``save``, checking every array (``dlcore.nn.serialize``)."""
+        from . import serialize
+        return serialize.load(path, cls)
+
 
 # The output activation each loss needs: with any other the loss (clipped to probabilities)
 # and its gradient would disagree, and a student would be shown a wrong number.
