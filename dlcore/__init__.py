@@ -5,7 +5,6 @@ only (``nn``, ``train``, ``data``: numpy); figures live in ``dlcore.viz`` (matpl
 panels in ``dlcore.ui`` (ipywidgets) and each chapter's own code in ``dlcore.chapters``.
 """
 from .data import datasets
-from .teaching import tutor
 from .data.preprocessing import one_hot, range_normalize
 from .nn import activations, conv, initializers, losses, lstm, pooling, recurrent
 from .nn.activations import softmax
@@ -17,6 +16,7 @@ from .nn.metrics import accuracy
 from .nn.network import Grads, Network, Trace
 from .nn.pooling import AvgPool2D, MaxPool2D
 from .nn.recurrent import SimpleRNN
+from .teaching import tutor
 from .train import optim
 from .train.fit import fit
 from .train.optim import SGD

@@ -12,9 +12,14 @@ from matplotlib.patches import Circle, FancyArrowPatch
 
 from dlcore.viz.diagrams import thinned_network_diagram
 from dlcore.viz.flows import influence_diagram, multiplicative_unit_diagram
-from dlcore.viz.recurrent_diagrams import (LSTM_BACKWARD_KEYS, LSTM_FORWARD_KEYS,
-                                           bptt_iterations_diagram, folded_rnn_diagram,
-                                           lstm_unit_diagram, unrolled_rnn_diagram)
+from dlcore.viz.recurrent_diagrams import (
+    LSTM_BACKWARD_KEYS,
+    LSTM_FORWARD_KEYS,
+    bptt_iterations_diagram,
+    folded_rnn_diagram,
+    lstm_unit_diagram,
+    unrolled_rnn_diagram,
+)
 
 
 def texts(fig):

@@ -9,10 +9,20 @@ the comm message, the Python handler and the redraw.
 from __future__ import annotations
 
 import re
-import pytest
 
-from test_lab import (BOOK, KERNEL_IDLE_S, REDRAW_S, RUN_ALL_S, UI_S, _assert_no_error_output,  # noqa: F401
-                      _kernels_idle, _wait, browser, lab)
+import pytest
+from test_lab import (  # noqa: F401
+    BOOK,
+    KERNEL_IDLE_S,
+    REDRAW_S,
+    RUN_ALL_S,
+    UI_S,
+    _assert_no_error_output,
+    _kernels_idle,
+    _wait,
+    browser,
+    lab,
+)
 
 PAGE = "appendix_playground.md"
 

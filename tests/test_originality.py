@@ -8,8 +8,16 @@ following its sentences word for word without quotes is not.
 from pathlib import Path
 
 import pytest
-from originality import (BREAK, N, deck_ngrams, lectures_dir, ngrams, prose, shared_runs,
-                         words)
+from originality import (
+    BREAK,
+    N,
+    deck_ngrams,
+    lectures_dir,
+    ngrams,
+    prose,
+    shared_runs,
+    words,
+)
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 DECKS = lectures_dir()

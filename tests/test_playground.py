@@ -181,9 +181,10 @@ def test_static_form_has_frames_for_the_four_sets_and_no_mouse_widget(monkeypatc
 
 def test_the_appendix_page_runs(tmp_path):
     """book/appendix_playground.md is not a numbered chapter, so nbval does not collect it."""
+    from pathlib import Path
+
     import jupytext
     from nbclient import NotebookClient
-    from pathlib import Path
     nb = jupytext.read(Path(__file__).resolve().parents[1] / "book" / "appendix_playground.md")
     NotebookClient(nb, kernel_name="python3", timeout=120,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -4,7 +4,8 @@ import pytest
 
 import dlcore as dl
 from dlcore.chapters.ch16_lstm import figure41_example, forget_gate_example
-from dlcore.nn.recurrent import gradient_norms, hidden_gradients, orthogonal
+from dlcore.nn.recurrent import orthogonal
+from dlcore.nn.through_time import gradient_norms, hidden_gradients
 
 sigma = dl.activations.logistic
 

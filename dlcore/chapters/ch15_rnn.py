@@ -17,12 +17,16 @@ import numpy as np
 from .._validate import check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
-from ..nn.recurrent import SimpleRNN, gradient_norms, orthogonal
+from ..nn.recurrent import SimpleRNN, orthogonal
+from ..nn.through_time import gradient_norms
 from ..ui.panel import STYLE, show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import gradient_norm_plot
-from ..viz.recurrent_diagrams import (bptt_iterations_diagram, folded_rnn_diagram,
-                                     unrolled_rnn_diagram)
+from ..viz.recurrent_diagrams import (
+    bptt_iterations_diagram,
+    folded_rnn_diagram,
+    unrolled_rnn_diagram,
+)
 
 __all__ = ["folded_rnn_figure", "unrolled_rnn_figure", "bptt_iterations_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
 

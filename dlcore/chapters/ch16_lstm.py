@@ -19,12 +19,17 @@ from ..data.datasets import long_range_task
 from ..nn.layers import Dense
 from ..nn.lstm import LSTM
 from ..nn.network import Network
-from ..nn.recurrent import SimpleRNN, gradient_norms
+from ..nn.recurrent import SimpleRNN
+from ..nn.through_time import gradient_norms
 from ..ui.panel import STYLE, show_figure
 from ..ui.static import frames_panel, static_mode
 from ..viz.curves import gradient_norm_plot
 from ..viz.flows import multiplicative_unit_diagram
-from ..viz.recurrent_diagrams import LSTM_BACKWARD_KEYS, LSTM_FORWARD_KEYS, lstm_unit_diagram
+from ..viz.recurrent_diagrams import (
+    LSTM_BACKWARD_KEYS,
+    LSTM_FORWARD_KEYS,
+    lstm_unit_diagram,
+)
 
 __all__ = ["forget_gate_example", "figure41_example", "vector_label", "lstm_unit_figure",
            "multiplicative_figure", "long_range_norms", "lstm_gradient_figure",

@@ -23,7 +23,7 @@ last step back to the first (Algorithm 3; see ``bptt``):
 Summing over t is Algorithm 3's "sum the weight updates across the unrolled network".
 Algorithm 3 as printed re-runs the unrolled network once per target time step; one
 backward sweep gives the same sum because backpropagation is linear in the errors.
-``gradient_norms`` reports ‖∂E/∂h_t‖ per step: the size of the error signal that
+``through_time.gradient_norms`` reports ‖∂E/∂h_t‖ per step: the size of the error signal that
 reaches step t, which vanishes or explodes geometrically with the distance from the end.
 """
 from __future__ import annotations
@@ -37,8 +37,7 @@ from . import activations as _act
 from . import initializers as _init
 from .layers import Layer
 
-__all__ = ["SimpleRNN", "BPTTResult", "hidden_gradients", "gradient_norms", "orthogonal",
-           "check_sequence"]
+__all__ = ["SimpleRNN", "BPTTResult", "orthogonal", "check_sequence", "Recurrent"]
 
 
 def check_sequence(X, n_features, name="X"):
@@ -251,46 +250,3 @@ class SimpleRNN(Recurrent):
     def __repr__(self):
         return (f"SimpleRNN({self.n_in}, {self.n_out}, activation={self.hidden_activation.name!r}"
                 f"{', return_sequences=True' if self.return_sequences else ''})")
-
-
-# ------------------------------------------------------------ gradients per time step
-def hidden_gradients(network, X, T, layer=None, reduction="sum") -> BPTTResult:
-    """Run ``network`` forward and back on (X, T) and return the BPTT sweep of one layer.
-
-    ``layer`` is the index into ``network.layers`` of a recurrent layer (``SimpleRNN`` or
-    ``LSTM``); by default the last recurrent layer. The result's ``dh[:, t]`` is ∂E/∂h_t.
-    """
-    from .network import Network
-
-    if not isinstance(network, Network):
-        raise TypeError(f"network must be a dlcore.Network, got {type(network).__name__}")
-    recurrent = [i for i, lay in enumerate(network.layers) if hasattr(lay, "bptt")]
-    if not recurrent:
-        raise ValueError("network has no recurrent layer (SimpleRNN or LSTM)")
-    if layer is None:
-        layer = recurrent[-1]
-    layer = check_int(layer, "layer", minimum=0)
-    if layer not in recurrent:
-        raise ValueError(f"layer must be the index of a recurrent layer, one of {recurrent}; got {layer}")
-    trace = network.forward(X)
-    grads = network.backward(trace, T, reduction)
-    l = layer + 1                                     # the lectures' 1-based layer number
-    dA = network.layers[layer + 1].input_grad(grads.delta[l + 1], trace.cache[l + 1])
-    return network.layers[layer].bptt(dA, trace.z[l], trace.cache[l])
-
-
-def gradient_norms(network, X, T, layer=None, reduction="sum", which="h"):
-    """‖∂E/∂h_t‖ for t = 1 … time (``which="c"``: ‖∂E/∂c_t‖ of an LSTM), shape (time,).
-
-    Each entry is the mean over the examples of the Euclidean norm of that example's
-    gradient vector at step t.
-    """
-    r = hidden_gradients(network, X, T, layer, reduction)
-    if which not in ("h", "c"):
-        raise ValueError(f"which must be 'h' or 'c', got {which!r}")
-    if which == "c" and r.dc is None:
-        raise ValueError("which='c' needs an LSTM layer (a simple RNN has no cell state)")
-    g = r.dh if which == "h" else r.dc
-    return np.linalg.norm(g, axis=2).mean(axis=0)
-
-

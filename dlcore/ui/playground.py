@@ -27,7 +27,7 @@ import ipywidgets as W
 from ..data import toy
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
-from .static import figure_html, frames_panel, static_mode
+from .static import frames_panel, static_mode
 
 __all__ = ["playground", "CONTROLS", "static_playground"]
 

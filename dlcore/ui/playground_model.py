@@ -19,8 +19,8 @@ from ..data import toy
 from ..nn.layers import Dense
 from ..nn.network import Network
 from ..train.fit import fit
+from ..viz.playground import DPI, REGION_RECT, draw
 from . import share
-from .playground_figure import DPI, REGION_RECT, draw
 
 __all__ = ["Playground", "DEFAULTS", "PREFIX", "ACTIVATIONS", "EXTENT", "DPI", "REGION_RECT"]
 

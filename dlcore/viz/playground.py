@@ -10,8 +10,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
-from ..viz.regions import CLASS_COLORS, CLASS_TINTS
-from ..viz.style import LINE_COLORS
+from .regions import CLASS_COLORS, CLASS_TINTS
+from .style import LINE_COLORS
 
 __all__ = ["draw", "REGION_CMAP", "GRID", "DPI", "REGION_RECT"]
 
