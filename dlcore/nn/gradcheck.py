@@ -20,17 +20,19 @@ from .network import Network
 __all__ = ["gradcheck", "numerical_gradients"]
 
 
-def numerical_gradients(network, X, T, eps=1e-5, reduction="sum"):
-    """Central-difference gradients of the loss, one dict per layer like ``Grads.params``."""
+def numerical_gradients(network, X, T, eps=1e-5, reduction="sum", *, weight_decay=0.0):
+    """Central-difference gradients of the loss (plus λ R(W) with ``weight_decay`` λ), one
+    dict per layer like ``Grads.params``."""
     if not isinstance(network, Network):
         raise TypeError(f"network must be a dlcore.Network, got {type(network).__name__}")
     eps = check_real(eps, "eps", low=0.0, low_open=True)
     check_choice(reduction, "reduction", REDUCTIONS)
     X = network.check_X(X)
     T = network.check_T(T, X.shape[0])
+    weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
 
     def E():
-        return network.loss(X, T, reduction, check=False)
+        return network.loss(X, T, reduction, weight_decay=weight_decay, check=False)
 
     out = [None]
     for layer in network.layers:
@@ -51,17 +53,18 @@ def numerical_gradients(network, X, T, eps=1e-5, reduction="sum"):
     return out
 
 
-def gradcheck(network, X, T, eps=1e-5, reduction="sum", details=False):
+def gradcheck(network, X, T, eps=1e-5, reduction="sum", details=False, *, weight_decay=0.0):
     """Largest relative error between backprop and central differences over all parameters.
 
     With ``details=True`` also returns a dict ``{(l, name): relative error}``.
     The network must be deterministic (dropout off), as the check calls ``forward``
     many times.
     """
-    numeric = numerical_gradients(network, X, T, eps, reduction)
+    numeric = numerical_gradients(network, X, T, eps, reduction, weight_decay=weight_decay)
     X = network.check_X(X)
     T = network.check_T(T, X.shape[0])
-    grads = network.backward(network.forward(X, check=False), T, reduction, check=False)
+    grads = network.backward(network.forward(X, check=False), T, reduction,
+                             weight_decay=weight_decay, check=False)
     errors = {}
     for l, layer in enumerate(network.layers, start=1):
         for name in layer.params:

@@ -35,6 +35,11 @@ class Layer:
     def params(self) -> dict:
         return {}
 
+    def weights(self, arrays) -> list:
+        """The parts of ``arrays`` (this layer's parameters, or their gradients, by name) that
+        weight decay acts on: the weights, never the biases (or PReLU's slopes)."""
+        return []
+
     def forward(self, a_prev, training=False, rng=None):  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -59,6 +64,9 @@ class _Weighted(Layer):
         if self.activation.parametric:
             p["lam"] = self.lam
         return p
+
+    def weights(self, arrays):
+        return [arrays["W"]]
 
 
 class Dense(_Weighted):

@@ -77,6 +77,9 @@ class LSTM(Recurrent):
     def params(self):
         return {"W_" + g: getattr(self, "W_" + g) for g in GATES}
 
+    def weights(self, arrays):
+        return [arrays["W_" + g][:, 1:] for g in GATES]   # column 0 holds the biases
+
     def _stacked(self):
         """All gates' weights as one (4·hidden, 1 + hidden + features) matrix."""
         return np.concatenate([self.W_f, self.W_i, self.W_c, self.W_o], axis=0)

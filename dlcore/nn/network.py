@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_float_array, as_rng, check_bool, check_choice
+from .._validate import as_float_array, as_rng, check_bool, check_choice, check_real
 from . import losses as _losses
 from .layers import Layer
 from .shapes import example_shape, layer_shapes
@@ -159,12 +159,28 @@ class Network:
         """The network's outputs a_L for X, shape (n, n_out)."""
         return self.forward(X).output
 
-    def loss(self, X, T, reduction="sum", *, check=True):
-        """E over the data set (``"sum"`` over examples, or ``"mean"``)."""
+    def loss(self, X, T, reduction="sum", *, weight_decay=0.0, check=True):
+        """E over the data set (``"sum"`` over examples, or ``"mean"``), plus λ R(W) with
+        ``weight_decay`` λ (see ``penalty``)."""
         if check:
             X = self.check_X(X)
             T = self.check_T(T, X.shape[0])
-        return self.trace_loss(self.forward(X, check=False), T, reduction, check=check)
+            weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
+        E = self.trace_loss(self.forward(X, check=False), T, reduction, check=check)
+        return E + weight_decay * self.penalty() if weight_decay else E
+
+    def penalty(self):
+        """R(W) = ½ Σ_l ‖W_l‖², the L2 penalty on every weight (not the biases) of the
+        backprop lecture's objective J = (1/N) Σ L + λ R(W, b); ∂R/∂W = W."""
+        return 0.5 * sum(float(np.vdot(w, w)) for layer in self.layers
+                         for w in layer.weights(layer.params))
+
+    def decay(self, grads, weight_decay):
+        """Add ∂(λ R)/∂W = λ W to the weight gradients in ``grads`` (one dict per layer, in
+        order), in place."""
+        for layer, g in zip(self.layers, grads):
+            for dw, w in zip(layer.weights(g), layer.weights(layer.params)):
+                dw += weight_decay * w
 
     def trace_loss(self, trace, T, reduction="sum", *, check=True):
         """E of a forward pass already made (``trace``), without running it again."""
@@ -189,14 +205,16 @@ class Network:
             ("cross_entropy", "softmax"), ("binary_cross_entropy", "logistic"))
 
     # ----------------------------------------------------------------- backward
-    def backward(self, trace: Trace, T, reduction="sum", *, check=True) -> Grads:
+    def backward(self, trace: Trace, T, reduction="sum", *, weight_decay=0.0, check=True) -> Grads:
         """Backpropagate: δ_L from the loss, then δ_l = (δ_{l+1} W_{l+1}) ⊙ φ'(z_l).
 
         ``reduction="sum"`` adds the per-example gradients (Kelleher eq. 29);
-        ``"mean"`` divides them by the number of examples (Kaplan's η/m).
+        ``"mean"`` divides them by the number of examples (Kaplan's η/m). ``weight_decay``
+        λ adds λ W to each weight's gradient, the gradient of λ R(W) (see ``penalty``).
         """
         if check:
             T = self._check_trace(trace, T, reduction)
+            weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
         L = len(self.layers)
         delta, params = [None] * (L + 1), [None] * (L + 1)
         dA, delta_L = self.output_gradient(trace.z[L], trace.a[L], T)
@@ -211,6 +229,8 @@ class Network:
             for g in params[1:]:
                 for v in g.values():
                     v *= scale
+        if weight_decay:
+            self.decay(params[1:], weight_decay)
         return Grads(delta, params, reduction)
 
     def output_gradient(self, zL, aL, T, out=None):

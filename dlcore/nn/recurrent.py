@@ -179,6 +179,9 @@ class SimpleRNN(Recurrent):
     def params(self):
         return {"W_hh": self.W_hh, "W_hx": self.W_hx, "b": self.b}
 
+    def weights(self, arrays):
+        return [arrays["W_hh"], arrays["W_hx"]]
+
     # ------------------------------------------------------------------ forward
     def step(self, x_t, h_prev):
         """One time step (eq. 104) for a batch: returns (z_t, h_t), each (n, hidden)."""

@@ -40,7 +40,7 @@ EPOCH_LOSSES = ("full", "running")
 def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=None, rng=None,
         *, momentum=0.0, shuffle=True, validation=None, patience=None, restore_best=True,
         recorder=None, diverge_factor=1e6, callback=None, epoch_loss="full",
-        engine="auto") -> History:
+        weight_decay=0.0, engine="auto") -> History:
     """Train ``network`` on inputs X (n, n_in) and targets T (n, n_out) in place.
 
     Parameters
@@ -81,6 +81,13 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
         example): scikit-learn's ``loss_curve_`` and the running loss of a typical PyTorch
         loop, free to compute. ``tol``, divergence, validation, ``patience`` and
         ``callback`` then act after each epoch, with epochs counted 1 … ``epochs``.
+    weight_decay : float
+        λ ≥ 0 of the L2 penalty λ R(W) = λ · ½ Σ‖W‖² on the weights, not the biases (the
+        backprop lecture's J = (1/N) Σ L + λ R). Every update adds λ W to the weights'
+        gradient, whatever the batch, and ``history.loss`` reports E + λ R(W) (the
+        validation loss stays E alone). λ acts on the scale of the loss: with
+        ``reduction="mean"`` E is a mean per example, so λ ≈ 1e-4 … 1e-2 is usual; with
+        ``"sum"`` E grows with the number of examples in a batch, and λ must grow with it.
     engine : "auto", "reference" or "fused"
         How each epoch's updates are computed (same numbers either way, see above).
     """
@@ -88,7 +95,7 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
                       reduction=reduction, tol=tol, rng=rng, momentum=momentum, shuffle=shuffle,
                       validation=validation, patience=patience, restore_best=restore_best,
                       recorder=recorder, diverge_factor=diverge_factor, callback=callback,
-                      epoch_loss=epoch_loss, engine=engine)
+                      epoch_loss=epoch_loss, weight_decay=weight_decay, engine=engine)
     steps = engines.build(run)
     history = History()
     monitor = Monitor(history, run)
@@ -99,6 +106,7 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
         for epoch in range(1 if run.running else 0, run.epochs + 1):
             if run.running:   # E of epoch e: the losses of its batches, each before its update
                 E = steps.epoch(epoch - 1) / (run.n if run.reduction == "mean" else 1)
+                E += run.weight_decay * run.network.penalty() if run.weight_decay else 0.0
             else:             # E before epoch e's updates, on the whole training set
                 E = steps.loss()
             if monitor.done(E, epoch):
@@ -131,6 +139,7 @@ class Run:
     diverge_factor: float
     callback: object
     running: bool
+    weight_decay: float
     engine: str
 
     @property
@@ -144,7 +153,7 @@ class Run:
     @classmethod
     def checked(cls, network, X, T, *, lr, epochs, batch_size, reduction, tol, rng, momentum,
                 shuffle, validation, patience, restore_best, recorder, diverge_factor, callback,
-                epoch_loss, engine):
+                epoch_loss, weight_decay, engine):
         """Check every argument (a ``ValueError``/``TypeError`` naming the one that is wrong)."""
         if not isinstance(network, Network):
             raise TypeError(f"network must be a dlcore.Network, got {type(network).__name__}")
@@ -171,6 +180,7 @@ class Run:
             check_bool(restore_best, "restore_best"), recorder,
             check_real(diverge_factor, "diverge_factor", low=1.0, low_open=True), callback,
             check_choice(epoch_loss, "epoch_loss", EPOCH_LOSSES) == "running",
+            check_real(weight_decay, "weight_decay", low=0.0),
             check_choice(engine, "engine", engines.NAMES))
 
 

@@ -90,7 +90,8 @@ class FusedEngine(Engine):
         run = self.run
         buf = self.forward(run.X)
         self._full_ready = True     # a full-batch epoch may reuse this forward pass
-        return self.net.output_loss(buf.Z[-1], buf.A[-1], run.T, run.reduction)
+        E = self.net.output_loss(buf.Z[-1], buf.A[-1], run.T, run.reduction)
+        return E + run.weight_decay * self.net.penalty() if run.weight_decay else E
 
     def epoch(self, epoch):
         run = self.run
@@ -122,7 +123,8 @@ class FusedEngine(Engine):
         E = net.output_loss(buf.Z[-1], buf.A[-1], T, "sum") if run.running else 0.0
         if record:     # the recorder gets the reference engine's own trace and gradients
             trace = net.forward(X.copy(), check=False)   # (X may be the reused batch buffer)
-            run.recorder.capture(epoch, trace, net.backward(trace, T, run.reduction, check=False))
+            run.recorder.capture(epoch, trace, net.backward(trace, T, run.reduction,
+                                                            weight_decay=run.weight_decay, check=False))
         a_prev = [X] + buf.A[:-1]
         dA, delta = net.output_gradient(buf.Z[-1], buf.A[-1], T, out=buf.dA[-1])
         for l in range(L - 1, -1, -1):               # Network.backward, output layer first
@@ -136,6 +138,8 @@ class FusedEngine(Engine):
             scale = 1.0 / T.shape[0]
             for G in self.GW + self.Gb:
                 G *= scale
+        if run.weight_decay:                         # + λ W, as Network.backward
+            net.decay([{"W": GW, "b": Gb} for GW, Gb in zip(self.GW, self.Gb)], run.weight_decay)
         self.update()
         return E
 

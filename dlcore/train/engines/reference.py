@@ -22,7 +22,8 @@ class ReferenceEngine(Engine):
     def loss(self):
         run = self.run
         self._trace = run.network.forward(run.X, check=False)
-        return run.network.trace_loss(self._trace, run.T, run.reduction, check=False)
+        E = run.network.trace_loss(self._trace, run.T, run.reduction, check=False)
+        return E + run.weight_decay * run.network.penalty() if run.weight_decay else E
 
     def epoch(self, epoch):
         run, net = self.run, self.run.network
@@ -44,7 +45,7 @@ class ReferenceEngine(Engine):
         """One update from one batch's trace; its loss (summed) when the loss is running."""
         run, net = self.run, self.run.network
         E = net.trace_loss(trace, T, "sum", check=False) if run.running else 0.0
-        grads = net.backward(trace, T, run.reduction, check=False)
+        grads = net.backward(trace, T, run.reduction, weight_decay=run.weight_decay, check=False)
         if record:
             run.recorder.capture(epoch, trace, grads)
         self.optimizer.step(net, grads)
