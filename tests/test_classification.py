@@ -150,7 +150,7 @@ def test_accuracy_and_monitor():
     assert accuracy(net, X, y) == 1.0 and accuracy(net, X, (y + 1) % 3) == 0.0
     monitor = AccuracyMonitor(X, y)
     h = dl.fit(net, X, dl.one_hot(y, 3), lr=0.1, epochs=3, batch_size=5, reduction="mean", rng=0,
-               callback=monitor)
+               callback=monitor, epoch_loss="full")
     assert len(monitor.accuracy) == h.epochs + 1 and monitor.accuracy[0] == 1.0
 
 

@@ -117,7 +117,7 @@ def test_training_path_records_every_update_of_fit(batch_size, per_epoch):
     np.testing.assert_array_equal(path.points[-1], descent.flat_params(net))
     # the same run through dl.fit, sampled once per epoch with a callback
     twin, seen = neuron(), []
-    dl.fit(twin, X, T, lr=0.02, epochs=6, batch_size=batch_size, rng=4,
+    dl.fit(twin, X, T, lr=0.02, epochs=6, batch_size=batch_size, rng=4, epoch_loss="full",
            callback=lambda e, n, h: seen.append(descent.flat_params(n)) and False)
     np.testing.assert_array_equal(np.array(seen), path.points[path.epoch_ends])
     np.testing.assert_array_equal(descent.flat_params(twin), path.points[-1])

@@ -72,7 +72,7 @@ def test_training_plot_draws_loss_and_accuracy_for_each_run():
     net = ch13.classifier(rng=0)
     mon = record.AccuracyMonitor(data.X_val, data.y_val)
     h = dl.fit(net, data.X_train, data.T_train, lr=0.5, epochs=3, batch_size=64, reduction="mean",
-               rng=0, validation=(data.X_val, data.T_val), callback=mon)
+               rng=0, validation=(data.X_val, data.T_val), callback=mon, epoch_loss="full")
     fig = ch13.training_plot({"run": (h, mon.accuracy), "ref": (h, None)}, title="t")
     loss_ax, acc_ax = fig.axes
     assert len(loss_ax.get_lines()) == 4 and loss_ax.get_yscale() == "log"
@@ -109,7 +109,7 @@ def test_training_progress_moves_one_bar_and_prints_nothing(capsys):
     net = ch13.classifier(rng=0)
     progress = TrainingProgress(4, data.X_val, data.y_val)
     h = dl.fit(net, data.X_train, data.T_train, lr=0.5, epochs=4, batch_size=64, reduction="mean",
-               rng=0, callback=progress)
+               rng=0, callback=progress, epoch_loss="full")
     progress.finish(h)
     assert capsys.readouterr().out == ""
     assert progress.bar.value == progress.bar.max == 4 and progress.bar.bar_style == "success"

@@ -203,7 +203,8 @@ def _run(lr, init, sigma, epochs, batch_size, seed):
     net = classifier(init=init, sigma=sigma, rng=seed)
     monitor = AccuracyMonitor(data.X_val, data.y_val)
     h = fit(net, data.X_train, data.T_train, lr=lr, epochs=epochs, batch_size=batch_size,
-            reduction="mean", rng=seed, validation=(data.X_val, data.T_val), callback=monitor)
+            reduction="mean", rng=seed, validation=(data.X_val, data.T_val), callback=monitor,
+            epoch_loss="full")   # curves from the untrained network on, on the whole training set
     return h, tuple(monitor.accuracy)
 
 

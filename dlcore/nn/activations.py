@@ -4,9 +4,7 @@ Each activation is an object with a ``name``; calling it gives a = φ(z) and
 ``derivative(z)`` gives ∂a/∂z, both elementwise, for arrays of any shape.
 ``backward(dA, z, a)`` turns ∂E/∂a into δ = ∂E/∂z; for elementwise activations that
 is ∂E/∂a ⊙ φ'(z) (Kelleher eq. 21-23), for softmax it is the Jacobian-vector product
-(CMU lecture, vector activations). ``forward`` and ``backward`` take an optional ``out``
-array to write the result into (the fused training engine reuses its buffers this way);
-with or without it they compute the same numbers by the same operations.
+(CMU lecture, vector activations).
 
 Names: "threshold", "linear", "logistic" (alias "sigmoid"), "tanh", "relu",
 "leaky_relu" (slope α, 0.01 by default as in Kelleher eq. 45), "prelu" (a learnable
@@ -27,7 +25,7 @@ __all__ = ["Activation", "Threshold", "Linear", "Logistic", "Tanh", "ReLU", "Lea
 _EXP_MAX = {np.dtype(np.float32): 88.0, np.dtype(np.float64): 709.0}
 
 
-def logistic(z, out=None, *, check=True):
+def logistic(z, *, check=True):
     """Overflow-free logistic function 1 / (1 + e^(−z)) (Kelleher eq. 15).
 
     z is clipped below at −709 (−88 in float32) so e^(−z) never overflows; the
@@ -37,7 +35,7 @@ def logistic(z, out=None, *, check=True):
     z = as_float_array(z, "z") if check else np.asarray(z)
     if z.dtype not in _EXP_MAX:
         z = z.astype(np.float64)
-    t = np.empty_like(z) if out is None else out
+    t = np.empty_like(z)
     np.maximum(z, -_EXP_MAX[z.dtype], out=t)
     np.negative(t, out=t)
     np.exp(t, out=t)
@@ -54,11 +52,11 @@ def logsumexp(z, axis=-1, keepdims=False, *, check=True):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def _below_max(z, m, out=None):
+def _below_max(z, m):
     """z − m ≤ 0. Where the spread exceeds the dtype's range the difference is −inf, whose
     exponential is exactly the 0 it stands for: that overflow is expected, not reported."""
     with np.errstate(over="ignore"):
-        return np.subtract(z, m, out=out)
+        return z - m
 
 
 def softmax(z, axis=-1):
@@ -70,9 +68,9 @@ def softmax(z, axis=-1):
     return _softmax(as_float_array(z, "z"), axis)
 
 
-def _softmax(z, axis=-1, out=None):   # Softmax.forward and softmax(), on checked arrays
-    e = np.exp(_below_max(z, np.max(z, axis=axis, keepdims=True), out=out), out=out)
-    return np.divide(e, np.sum(e, axis=axis, keepdims=True), out=out)
+def _softmax(z, axis=-1):   # Softmax.forward and softmax(), on checked arrays
+    e = np.exp(_below_max(z, np.max(z, axis=axis, keepdims=True)))
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(z, axis=-1):
@@ -94,7 +92,7 @@ class Activation:
     def __call__(self, z):
         return self.forward(as_float_array(z, "z", ndim=None))
 
-    def forward(self, z, out=None):  # pragma: no cover - abstract
+    def forward(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def derivative(self, z):
@@ -104,9 +102,9 @@ class Activation:
     def _derivative(self, z):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def backward(self, dA, z, a, out=None):
+    def backward(self, dA, z, a):
         """δ = ∂E/∂z = ∂E/∂a ⊙ φ'(z) for an elementwise φ."""
-        return np.multiply(dA, self._derivative(z), out=out)
+        return dA * self._derivative(z)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -118,10 +116,8 @@ class Threshold(Activation):
 
     name = "threshold"
 
-    def forward(self, z, out=None):
-        if out is None:
-            return (z >= 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
-        return np.greater_equal(z, 0, out=out)
+    def forward(self, z):
+        return (z >= 0).astype(z.dtype if np.issubdtype(z.dtype, np.floating) else float)
 
     def _derivative(self, z):
         return np.zeros_like(z, dtype=z.dtype if np.issubdtype(z.dtype, np.floating) else float)
@@ -132,17 +128,14 @@ class Linear(Activation):
 
     name = "linear"
 
-    def forward(self, z, out=None):
-        if out is None or out is z:
-            return z
-        np.copyto(out, z)
-        return out
+    def forward(self, z):
+        return z
 
     def _derivative(self, z):
         return np.ones_like(z, dtype=z.dtype if np.issubdtype(z.dtype, np.floating) else float)
 
-    def backward(self, dA, z, a, out=None):
-        return self.forward(dA, out)
+    def backward(self, dA, z, a):
+        return dA
 
 
 class Logistic(Activation):
@@ -150,17 +143,15 @@ class Logistic(Activation):
 
     name = "logistic"
 
-    def forward(self, z, out=None):
-        return logistic(z, out, check=False)
+    def forward(self, z):
+        return logistic(z, check=False)
 
     def _derivative(self, z):
         s = logistic(z, check=False)
         return s * (1.0 - s)
 
-    def backward(self, dA, z, a, out=None):
-        out = np.multiply(dA, a, out=out)   # reuse a = φ(z) from the forward pass:
-        out *= 1.0 - a                      # dA · a · (1 − a)
-        return out
+    def backward(self, dA, z, a):
+        return dA * a * (1.0 - a)  # reuse a = φ(z) from the forward pass
 
 
 class Tanh(Activation):
@@ -168,15 +159,14 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, z, out=None):
-        return np.tanh(z, out=out)
+    def forward(self, z):
+        return np.tanh(z)
 
     def _derivative(self, z):
         return 1.0 - np.tanh(z) ** 2
 
-    def backward(self, dA, z, a, out=None):
-        slope = np.subtract(1.0, np.multiply(a, a, out=out), out=out)    # 1 − a²
-        return np.multiply(slope, dA, out=out)                            # dA · (1 − a²)
+    def backward(self, dA, z, a):
+        return dA * (1.0 - a * a)
 
 
 class LeakyReLU(Activation):
@@ -191,23 +181,15 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.01):
         self.alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
 
-    def forward(self, z, out=None):
-        if out is None:
-            return np.where(z > 0, z, self.alpha * z)
-        np.multiply(z, self.alpha, out=out)         # the same numbers: α z, then z where z > 0
-        np.copyto(out, z, where=z > 0)
-        return out
+    def forward(self, z):
+        return np.where(z > 0, z, self.alpha * z)
 
     def _derivative(self, z):
         dtype = z.dtype if np.issubdtype(z.dtype, np.floating) else float
         return np.where(z > 0, 1.0, self.alpha).astype(dtype, copy=False)
 
-    def backward(self, dA, z, a, out=None):
-        if out is None:
-            return np.where(z > 0, dA, self.alpha * dA)
-        np.multiply(dA, self.alpha, out=out)        # the same numbers: α dA, then dA where z > 0
-        np.copyto(out, dA, where=z > 0)
-        return out
+    def backward(self, dA, z, a):
+        return np.where(z > 0, dA, self.alpha * dA)
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha:g})"
@@ -221,11 +203,11 @@ class ReLU(LeakyReLU):
     def __init__(self):
         self.alpha = 0.0
 
-    def forward(self, z, out=None):
-        return np.maximum(z, 0.0, out=out)
+    def forward(self, z):
+        return np.maximum(z, 0.0)
 
-    def backward(self, dA, z, a, out=None):
-        return np.multiply(dA, z > 0, out=out)
+    def backward(self, dA, z, a):
+        return dA * (z > 0)
 
     def __repr__(self):
         return "ReLU()"
@@ -272,8 +254,8 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def forward(self, z, out=None):
-        return _softmax(z, -1, out)
+    def forward(self, z):
+        return _softmax(z, -1)
 
     def derivative(self, z):
         raise TypeError("softmax is a vector activation: it has a Jacobian, not an elementwise "
@@ -284,8 +266,8 @@ class Softmax(Activation):
         p = self.forward(np.asarray(z, dtype=float))
         return p[..., :, None] * (np.eye(p.shape[-1]) - p[..., None, :])
 
-    def backward(self, dA, z, a, out=None):
-        return np.multiply(a, dA - np.sum(dA * a, axis=-1, keepdims=True), out=out)
+    def backward(self, dA, z, a):
+        return a * (dA - np.sum(dA * a, axis=-1, keepdims=True))
 
 
 _REGISTRY = {

@@ -109,37 +109,30 @@ class Dense(_Weighted):
         self.W = W
         self._init_bias(self.n_out, lam)
 
-    def forward(self, a_prev, training=False, rng=None, out=None):
-        """z = a_prev Wᵀ + b, a = φ(z); ``out`` = (z, a) arrays to write into, if given."""
-        Z, A = (None, None) if out is None else out
-        z = np.matmul(a_prev, self.W.T, out=Z)
+    def forward(self, a_prev, training=False, rng=None):
+        """z = a_prev Wᵀ + b, a = φ(z) (eq. 1-3 in matrix form)."""
+        z = a_prev @ self.W.T
         z += self.b
         if self.activation.parametric:
             a = self.activation.forward(z, self.lam)
-        else:   # (an activation of the student's own need not take ``out``)
-            a = self.activation.forward(z) if A is None else self.activation.forward(z, out=A)
+        else:
+            a = self.activation.forward(z)
         return z, a, None
 
-    def backward(self, dA, z, a, a_prev, cache, delta=None, out=None):
+    def backward(self, dA, z, a, a_prev, cache, delta=None):
         """δ = ∂E/∂a ⊙ φ'(z) (eq. 21-23), ∂E/∂W = δᵀ a_prev (eq. 27 summed over the batch,
-        eq. 29), ∂E/∂b = Σ δ, and ∂E/∂λ for a PReLU layer (eq. 49-50).
-
-        ``out`` = (δ, ∂E/∂W, ∂E/∂b) arrays to write into, if given (the fused engine's).
-        """
-        D, GW, Gb = (None, None, None) if out is None else out
-        if delta is None and self.activation.parametric:
-            delta = self.activation.backward(dA, z, a, self.lam)
-        elif delta is None:
-            delta = (self.activation.backward(dA, z, a) if D is None
-                     else self.activation.backward(dA, z, a, out=D))
-        grads = {"W": np.matmul(delta.T, a_prev, out=GW), "b": np.add.reduce(delta, axis=0, out=Gb)}
+        eq. 29), ∂E/∂b = Σ δ, and ∂E/∂λ for a PReLU layer (eq. 49-50)."""
+        if delta is None:
+            lam = (self.lam,) if self.activation.parametric else ()
+            delta = self.activation.backward(dA, z, a, *lam)
+        grads = {"W": delta.T @ a_prev, "b": delta.sum(axis=0)}
         if self.activation.parametric:
             grads["lam"] = self.activation.dlam(dA, z)
         return delta, grads
 
-    def input_grad(self, delta, cache, out=None):
+    def input_grad(self, delta, cache):
         """∂E/∂a_prev = δ W: each neuron k collects Σ_i δ_i w_i,k (eq. 23)."""
-        return np.matmul(delta, self.W, out=out)
+        return delta @ self.W
 
     @property
     def example_shape(self):

@@ -2,9 +2,7 @@
 
 Every loss is a sum over the outputs k of one example; ``value(A, T, reduction)``
 then combines the examples (rows) by ``"sum"`` (Kelleher eq. 29-30) or ``"mean"``
-(Kaplan's 1/m). ``grad(A, T)`` is ∂E_j/∂a for each example j, with the same shape as A;
-``grad`` and ``delta`` take an optional ``out`` array for the result (the fused engine's
-buffers), computing the same numbers either way.
+(Kaplan's 1/m). ``grad(A, T)`` is ∂E_j/∂a for each example j, with the same shape as A.
 
 =====================  =======================================  ===================
 name                   E for one example                        ∂E/∂a_k
@@ -39,9 +37,9 @@ REDUCTIONS = ("sum", "mean")
 
 def _reduce(per_example, reduction):
     if reduction == "sum":
-        return float(np.sum(per_example))
+        return float(per_example.sum())
     if reduction == "mean":
-        return float(np.mean(per_example))
+        return float(per_example.mean())
     check_choice(reduction, "reduction", REDUCTIONS)   # raises, naming the choices
 
 
@@ -57,7 +55,7 @@ def _as64(*arrays):
 
 class Loss:
     """Base class. Subclasses implement ``per_example(A, T)`` (E of each row) and
-    ``_grad(A, T, out)`` (∂E/∂a), both on arrays already checked."""
+    ``_grad(A, T)`` (∂E/∂a), both on arrays already checked."""
 
     name = "loss"
 
@@ -76,19 +74,18 @@ class Loss:
             Z, T = self.checked(Z, T, reduction, outputs=False)
         return self.value(activation.forward(Z), T, reduction, check=check)
 
-    def grad(self, A, T, out=None, *, check=True):
-        """∂E/∂a for each example, shaped like A (written into ``out`` if given)."""
+    def grad(self, A, T, *, check=True):
+        """∂E/∂a for each example, shaped like A."""
         if check:
             A, T = self.checked(A, T)
-        return self._grad(A, T, out)
+        return self._grad(A, T)
 
-    def delta(self, A, T, Z, activation: Activation, out=None, *, check=True):
+    def delta(self, A, T, Z, activation: Activation, *, check=True):
         """δ_L = ∂E/∂z_L for each example: ∂E/∂a pushed back through the output activation."""
         if check:
             A, T = self.checked(A, T)
             Z = as_float_array(Z, "Z")
-        dA = self._grad(A, T, None)
-        return activation.backward(dA, Z, A) if out is None else activation.backward(dA, Z, A, out=out)
+        return activation.backward(self._grad(A, T), Z, A)
 
     def checked(self, A, T, reduction=None, *, outputs=True):
         """A and T as finite float arrays of one shape, T a valid target (and, with
@@ -123,8 +120,8 @@ class SSE(Loss):
         d = A - T
         return ((0.5 * d) * d).sum(axis=-1)    # halve first: ½d² fits wherever d² would not
 
-    def _grad(self, A, T, out=None):
-        return np.subtract(A, T, out=out)  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
+    def _grad(self, A, T):
+        return A - T  # ∂E/∂a = −(t − a), Table 4's "Error × −1"
 
 
 class MSE(Loss):
@@ -136,11 +133,8 @@ class MSE(Loss):
         d = A - T
         return ((d / d.shape[-1]) * d).sum(axis=-1)   # divide first, so d²/K fits where d² would not
 
-    def _grad(self, A, T, out=None):
-        out = np.subtract(A, T, out=out)   # 2 (a − t) / K
-        out *= 2.0
-        out /= A.shape[-1]
-        return out
+    def _grad(self, A, T):
+        return 2.0 * (A - T) / A.shape[-1]
 
 
 class BinaryCrossEntropy(Loss):
@@ -166,16 +160,16 @@ class BinaryCrossEntropy(Loss):
         per = np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
         return _reduce(per, reduction)
 
-    def _grad(self, A, T, out=None):
+    def _grad(self, A, T):
         A = _clip(A)
-        return np.divide(A - T, A * (1.0 - A), out=out)
+        return (A - T) / (A * (1.0 - A))
 
-    def delta(self, A, T, Z, activation, out=None, *, check=True):
+    def delta(self, A, T, Z, activation, *, check=True):
         if activation.name != "logistic":
-            return super().delta(A, T, Z, activation, out, check=check)
+            return super().delta(A, T, Z, activation, check=check)
         if check:
             A, T = self.checked(A, T)
-        return np.subtract(A, T, out=out)
+        return A - T
 
     def check_targets(self, T):
         if np.any(T < 0) or np.any(T > 1):
@@ -219,15 +213,15 @@ class CrossEntropy(Loss):
         log_p = Z - logsumexp(Z, axis=-1, keepdims=True, check=False)  # log softmax, finite for finite Z
         return _reduce(-np.sum(self.smooth(T) * log_p, axis=-1), reduction)
 
-    def _grad(self, A, T, out=None):
-        return np.divide(-self.smooth(T), _clip(A), out=out)
+    def _grad(self, A, T):
+        return -self.smooth(T) / _clip(A)
 
-    def delta(self, A, T, Z, activation, out=None, *, check=True):
+    def delta(self, A, T, Z, activation, *, check=True):
         if activation.name != "softmax":
-            return super().delta(A, T, Z, activation, out, check=check)
+            return super().delta(A, T, Z, activation, check=check)
         if check:
             A, T = self.checked(A, T)
-        return np.subtract(A, self.smooth(T), out=out)
+        return A - self.smooth(T)
 
     def check_outputs(self, A):
         _check_probabilities(A, self.name)

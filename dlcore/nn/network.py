@@ -233,14 +233,14 @@ class Network:
             self.decay(params[1:], weight_decay)
         return Grads(delta, params, reduction)
 
-    def output_gradient(self, zL, aL, T, out=None):
+    def output_gradient(self, zL, aL, T):
         """(∂E/∂a_L, None), or (None, δ_L) where the loss gives δ_L directly: softmax +
         cross-entropy and logistic + binary cross-entropy give δ_L = a − t (eq. 81).
-        ``out`` is an array to write the result into; arguments are not checked."""
+        Arguments are not checked."""
         act = self.layers[-1].activation
         if self.loss_takes_logits:
-            return None, self.loss_fn.delta(aL, T, zL, act, out, check=False)
-        return self.loss_fn.grad(aL, T, out, check=False), None
+            return None, self.loss_fn.delta(aL, T, zL, act, check=False)
+        return self.loss_fn.grad(aL, T, check=False), None
 
     def _check_trace(self, trace, T, reduction):
         """Check a trace from ``forward``, its targets and the reduction; return T as an array."""

@@ -357,9 +357,9 @@ class _Recording(Network):
         self.__dict__.update(network.__dict__)
         self._sink = sink
 
-    def backward(self, trace, T, reduction="sum", *, check=True):
+    def backward(self, trace, T, reduction="sum", **options):
         self._sink.append(flat_params(self))
-        return super().backward(trace, T, reduction, check=check)
+        return super().backward(trace, T, reduction, **options)
 
 
 def training_path(network, X, T, lr, epochs, batch_size=None, *, rng, momentum=0.0,
@@ -386,7 +386,7 @@ def training_path(network, X, T, lr, epochs, batch_size=None, *, rng, momentum=0
 
     history = fit(_Recording(network, sink), X, T, lr=lr, epochs=epochs, batch_size=batch_size,
                   reduction=reduction, tol=tol, rng=rng, momentum=momentum, callback=mark,
-                  engine="reference")
+                  epoch_loss="full", engine="reference")   # marks at epochs 0, 1, …
     n = np.shape(X)[0]
     per_epoch = 1 if batch_size is None or batch_size >= n else -(-n // batch_size)
     if len(sink) != history.epochs * per_epoch:  # fit must ask Network.backward for every update

@@ -5,19 +5,19 @@ training (one update per epoch from the summed or averaged gradient, eq. 29-30),
 ``batch_size=1`` online (stochastic) training, anything else mini-batch training;
 examples are shuffled from ``rng`` before every epoch (Algorithm line 1 and 32).
 
-``history.loss[e]`` is the loss over the whole training set *before* epoch e's
-updates, which is what Kelleher's Figure 17 plots (``epoch_loss="full"``, the default).
-With ``epoch_loss="running"`` it is instead the mean of the mini-batch losses seen
-during epoch e (each batch's loss before its update, weighted by its size), which
-costs nothing extra: it is what scikit-learn's ``loss_curve_`` and the usual PyTorch
-loop report, whereas "full" spends one more forward pass over the whole set per epoch.
+In full-batch training ``history.loss[e]`` is the loss over the whole training set
+*before* epoch e's updates, which is what Kelleher's Figure 17 plots (``epoch_loss="full"``);
+it costs nothing, as the update needs that forward pass anyway. In mini-batch training it is
+by default the mean of the batch losses seen during epoch e (each batch's loss before its
+update, weighted by its size: ``epoch_loss="running"``), what scikit-learn's ``loss_curve_``
+and the usual PyTorch loop report, also free; ``epoch_loss="full"`` then costs one more
+forward pass over the whole set per epoch.
 When training stops, and Algorithm 1's early stopping, are ``train/stopping.py``.
 
 The loop below is the only training loop. How one epoch of updates is computed is an
-*engine* (``train/engines/``): ``"reference"`` runs ``Network.forward``/``backward`` and
-``SGD.step`` batch by batch; ``"fused"`` calls the same layer, loss and update functions on
-buffers allocated once (plain ``Dense`` stacks only) and gives the same numbers bit for bit;
-``"auto"`` picks fused where it applies.
+*engine* (``train/engines/``); the reference engine runs ``Network.forward``/``backward`` and
+``SGD.step`` batch by batch, and ``"auto"`` picks the fastest engine that applies (today the
+reference engine: see ``train/engines/__init__.py`` for why there is no other).
 """
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ from .stopping import History, Monitor
 
 __all__ = ["fit", "History"]
 
-EPOCH_LOSSES = ("full", "running")
+EPOCH_LOSSES = ("auto", "full", "running")
 
 
 def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=None, rng=None,
         *, momentum=0.0, shuffle=True, validation=None, patience=None, restore_best=True,
-        recorder=None, diverge_factor=1e6, callback=None, epoch_loss="full",
+        recorder=None, diverge_factor=1e6, callback=None, epoch_loss="auto",
         weight_decay=0.0, engine="auto") -> History:
     """Train ``network`` on inputs X (n, n_in) and targets T (n, n_out) in place.
 
@@ -72,8 +72,9 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     callback : callable or None
         ``callback(epoch, network, history)`` after each epoch's losses are recorded;
         returning True stops training (status "early_stopped").
-    epoch_loss : "full" or "running"
-        What ``history.loss`` records. "full" (the default): the loss on the whole
+    epoch_loss : "auto", "full" or "running"
+        What ``history.loss`` records. "auto" (the default): "full" for full-batch training,
+        "running" for mini-batches, whichever costs nothing. "full": the loss on the whole
         training set before every epoch and after the last, ``epochs + 1`` values, one
         extra forward pass over X per epoch. "running": for each epoch e = 1 … ``epochs``
         the loss of its mini-batches, each measured on its batch just before its update,
@@ -88,8 +89,8 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
         validation loss stays E alone). λ acts on the scale of the loss: with
         ``reduction="mean"`` E is a mean per example, so λ ≈ 1e-4 … 1e-2 is usual; with
         ``"sum"`` E grows with the number of examples in a batch, and λ must grow with it.
-    engine : "auto", "reference" or "fused"
-        How each epoch's updates are computed (same numbers either way, see above).
+    engine : "auto" or "reference"
+        How each epoch's updates are computed (see above).
     """
     run = Run.checked(network, X, T, lr=lr, epochs=epochs, batch_size=batch_size,
                       reduction=reduction, tol=tol, rng=rng, momentum=momentum, shuffle=shuffle,
@@ -179,9 +180,15 @@ class Run:
             check_bool(shuffle, "shuffle"), _check_validation(network, validation), patience,
             check_bool(restore_best, "restore_best"), recorder,
             check_real(diverge_factor, "diverge_factor", low=1.0, low_open=True), callback,
-            check_choice(epoch_loss, "epoch_loss", EPOCH_LOSSES) == "running",
+            _running(check_choice(epoch_loss, "epoch_loss", EPOCH_LOSSES), batch_size, X.shape[0]),
             check_real(weight_decay, "weight_decay", low=0.0),
             check_choice(engine, "engine", engines.NAMES))
+
+
+def _running(epoch_loss, batch_size, n):
+    """True when history.loss is the running loss: asked for, or "auto" with mini-batches."""
+    mini_batches = batch_size is not None and batch_size < n
+    return epoch_loss == "running" or (epoch_loss == "auto" and mini_batches)
 
 
 def _check_validation(network, validation):

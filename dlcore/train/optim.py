@@ -3,8 +3,8 @@
 ``SGD`` implements w ← w − α ∆w (Kelleher eq. 30) and, with ``momentum=μ > 0``, the
 classical momentum rule v ← μ v − α ∆w, w ← w + v. Whether ∆w is a single example's
 gradient (online), a mini-batch's or the whole batch's is decided by ``fit``.
-``sgd_update`` is the rule for one parameter array: ``SGD.step`` applies it to every
-parameter, and the fused training engine calls it on its own buffers.
+``sgd_update`` is the rule for one parameter array; ``SGD.step`` applies it to every
+parameter.
 """
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ from .._validate import check_real
 __all__ = ["SGD", "sgd_update"]
 
 
-def sgd_update(w, grad, lr, velocity=None, momentum=0.0, scratch=None):
-    """One step for the parameter array ``w``, in place.
-
-    w ← w − α ∆w (eq. 30), or with momentum μ > 0 and its ``velocity`` array v:
-    v ← μ v − α ∆w, w ← w + v. ``grad`` (∆w) is left unchanged; α ∆w goes into
-    ``scratch`` when one is given (an array shaped like w), else into a new array.
-    """
-    step = np.multiply(grad, lr, out=scratch)     # α ∆w
+def sgd_update(w, grad, lr, velocity=None, momentum=0.0):
+    """One step for the parameter array ``w``, in place: w ← w − α ∆w (eq. 30), or with
+    momentum μ > 0 and its ``velocity`` array v: v ← μ v − α ∆w, w ← w + v."""
+    step = lr * grad     # α ∆w
     if momentum:
         velocity *= momentum
         velocity -= step

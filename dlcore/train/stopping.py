@@ -86,19 +86,21 @@ class Divergence:
     def __init__(self, network, factor):
         self.network, self.factor = network, factor
         self.saved = network.get_params()
+        # (live array, its snapshot): training updates the layers' own arrays in place
+        self.pairs = [(p, self.saved[l][name]) for l, layer in enumerate(network.layers)
+                      for name, p in layer.params.items()]
         self.limit = factor * max(parameter_norm(network), 1.0)
 
     def check(self, E, E0):
         if not np.isfinite(E) or E > self.factor * max(E0, 1e-12):
             return f"the loss became {E:.3g}"
-        norm = parameter_norm(self.network)
+        norm = np.sqrt(sum(float(np.vdot(p, p)) for p, _ in self.pairs))
         if not np.isfinite(norm):
             return "a weight became infinite or NaN"
         if norm > self.limit:
             return f"the weights' norm grew to {norm:.3g}"
-        for saved, layer in zip(self.saved, self.network.layers):
-            for name, p in layer.params.items():
-                np.copyto(saved[name], p)
+        for p, saved in self.pairs:
+            np.copyto(saved, p)
         return ""
 
     def restore(self):

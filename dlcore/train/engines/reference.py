@@ -1,7 +1,6 @@
 """The reference engine: ``Network.forward``, ``Network.backward`` and ``SGD.step``, batch by batch.
 
-It trains every network ``dlcore`` can build, and it is the definition the fused engine is
-tested against.
+It trains every network ``dlcore`` can build; any faster engine must give its numbers.
 """
 from __future__ import annotations
 
