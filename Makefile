@@ -31,8 +31,9 @@ $(LAB_SETTINGS): site/lab-overrides.json $(STAMP)
 lab: $(STAMP) $(LAB_SETTINGS)
 	$(VENV)/bin/jupyter lab --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# Incremental: only chapters whose cells or imported dlcore code changed are executed again
+# (site/_ext/code_deps.py); `make clean` forgets everything.
 book: $(STAMP) $(VENDOR)
-	rm -rf _build/.jupyter_cache
 	$(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@echo "Open _build/html/index.html"
 

@@ -87,6 +87,7 @@ if "google.colab" in sys.modules:  # Colab shows ipywidgets 8 through its custom
 def add_setup_cell(path: Path, repository_url: str, ref: str, version: str) -> None:
     """Insert ``setup_cell`` at the top of the notebook at ``path`` (idempotent)."""
     nb = json.loads(path.read_text(encoding="utf8"))
+    nb.get("metadata", {}).get("kernelspec", {}).pop("code_digest", None)   # the build's cache key
     cells = [c for c in nb["cells"] if SETUP_TAG not in c.get("metadata", {}).get("tags", [])]
     nb["cells"] = [setup_cell(repository_url, ref, version)] + cells
     nb["nbformat"], nb["nbformat_minor"] = 4, max(nb.get("nbformat_minor", 5), 5)  # cell ids
