@@ -37,20 +37,23 @@ book: $(STAMP) $(VENDOR)
 	$(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@echo "Open _build/html/index.html"
 
+# Two workers (pytest-xdist); each chapter, each test module and the whole group of tests
+# on the built site stays on one worker (conftest.py), so the site is built once.
 test: $(STAMP) $(VENDOR)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The unit tests again at the lowest versions pyproject.toml allows (numpy's float32
 # promotion changed in 2.0), in a venv of their own; chapters and the site need the book
 # toolchain and run in `make test`.
 MIN_VENV := .venv-min
 MIN_PINS := "numpy==1.24.*" "matplotlib==3.7.*" "ipywidgets==8.0.*" "scikit-learn==1.3.*"
-NOT_UNIT := site site_publish lab launch figures_cli torch_parity torch_parity_cnn_rnn
+NOT_UNIT := site site_publish lab launch figures_cli torch_parity torch_parity_cnn_rnn originality
 test-min:
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
-	$(MIN_VENV)/bin/python -m pip install --quiet $(MIN_PINS) "pytest>=8,<10" "hypothesis>=6,<7"
+	$(MIN_VENV)/bin/python -m pip install --quiet $(MIN_PINS) "pytest>=8,<10" "hypothesis>=6,<7" \
+		"pytest-xdist>=3,<4"
 	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .
-	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider -o addopts="-ra" \
+	$(MIN_VENV)/bin/python -m pytest -n 2 -q -p no:cacheprovider -o addopts="-ra" \
 		$(foreach t,$(NOT_UNIT),--ignore=tests/test_$(t).py) tests
 
 clean:

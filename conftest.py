@@ -1,4 +1,5 @@
-"""Root conftest: collect book/NN_*.md notebooks with nbval (read through jupytext)."""
+"""Root conftest: collect book/NN_*.md notebooks with nbval (read through jupytext), and keep
+what must share a process together when pytest-xdist runs the suite on several workers."""
 from __future__ import annotations
 
 import re
@@ -27,3 +28,33 @@ def pytest_collect_file(file_path: Path, parent):
 
         return MarkdownNotebook.from_parent(parent, path=file_path)
     return None
+
+
+# Test modules that use the one built site (a session fixture): they run on one worker, so the
+# book is built once per run.
+_SITE_MODULES = {"test_site.py", "test_site_publish.py", "test_pdf.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With ``pytest -n N``: send whole files to a worker (a chapter's cells share one kernel, a
+    module its fixtures) and all the site's modules to the same worker.
+
+    xdist's ``--dist loadgroup`` would do this with marks, but it rewrites ``item._nodeid``,
+    which pytest 9 no longer reads; a scheduler is xdist's documented hook for custom grouping.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False     # keep the order below: the site's group first
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "built-site" if Path(path).name in _SITE_MODULES else path
+
+    return ByFile(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The site's tests first: their group (book build + browser tests) is the longest, so
+    under xdist it starts at once on one worker while the other takes everything else."""
+    items.sort(key=lambda item: item.path.name not in _SITE_MODULES)

@@ -194,22 +194,6 @@ def lab(tmp_path_factory):
             shutil.rmtree(BOOK / ".ipynb_checkpoints", ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is not installed")
-    if not (Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
 def _wait(condition, timeout_s, what, poll_s=0.5):
     """Poll ``condition()`` until it is truthy; fail with ``what`` after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

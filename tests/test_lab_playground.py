@@ -20,7 +20,6 @@ from test_lab import (  # noqa: F401
     _assert_no_error_output,
     _kernels_idle,
     _wait,
-    browser,
     lab,
 )
 
