@@ -37,6 +37,17 @@ book: $(STAMP) $(VENDOR)
 	$(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@echo "Open _build/html/index.html"
 
+# The book as one PDF, _build/latex/book.pdf (Sphinx's LaTeX builder through xelatex). It
+# reuses the chapters the last `make book` executed (the same _build/.doctrees) and executes
+# them itself when there is none. TeX and fonts come from Debian: when any is missing it
+# names the packages to install and stops (site/_ext/pdf_prereqs.py).
+.PHONY: pdf
+pdf: $(STAMP)
+	@$(PY) site/_ext/pdf_prereqs.py
+	LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
+		$(VENV)/bin/jupyter-book build -W -n --keep-going --builder pdflatex .
+	@echo "Open _build/latex/book.pdf"
+
 # Two workers (pytest-xdist); each chapter, each test module and the whole group of tests
 # on the built site stays on one worker (conftest.py), so the site is built once.
 test: $(STAMP) $(VENDOR)
@@ -47,7 +58,7 @@ test: $(STAMP) $(VENDOR)
 # toolchain and run in `make test`.
 MIN_VENV := .venv-min
 MIN_PINS := "numpy==1.24.*" "matplotlib==3.7.*" "ipywidgets==8.0.*" "scikit-learn==1.3.*"
-NOT_UNIT := site site_publish lab launch figures_cli torch_parity torch_parity_cnn_rnn originality
+NOT_UNIT := site site_publish lab launch figures_cli torch_parity torch_parity_cnn_rnn originality pdf
 test-min:
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet $(MIN_PINS) "pytest>=8,<10" "hypothesis>=6,<7" \

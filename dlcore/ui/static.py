@@ -10,6 +10,13 @@ With several parameters the frames are nested ``Stack`` widgets: the first param
 control selects a stack, the second's selects inside every one of those stacks, and so on.
 Choose grids that teach (a handful of values each): every frame is stored in the page.
 
+Paper has no JavaScript at all, so the box ``frames_panel`` returns also carries a print
+form: one matplotlib figure with every frame side by side (small multiples), each labelled
+with its settings. It travels in the same output as the widget, as an extra
+``application/pdf`` entry of the display bundle; the site's HTML builder shows the widget,
+the PDF's LaTeX builder (which cannot show a widget) picks the grid, so one execution of a
+chapter serves both.
+
 ``static_mode()`` is True while the book is being built (the book's Sphinx extension sets
 ``DLCORE_STATIC_PANELS=1`` for the notebook kernels): chapters' main panels then return
 their precomputed form, and a live, kernel-driven panel otherwise.
@@ -20,12 +27,17 @@ import base64
 import html
 import io
 import itertools
+import math
 import os
+import textwrap
 
 import ipywidgets as W
+import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
 
-__all__ = ["frames_panel", "figure_html", "static_mode"]
+from ..viz.style import BLUE
+
+__all__ = ["frames_panel", "figure_html", "static_mode", "FramesPanel", "frames_grid"]
 
 ENV = "DLCORE_STATIC_PANELS"
 
@@ -35,14 +47,23 @@ def static_mode() -> bool:
     return os.environ.get(ENV, "") not in ("", "0", "false", "False")
 
 
-def figure_html(fig, alt, dpi=80):
-    """An ``<img>`` tag holding ``fig`` as an embedded PNG with alternative text; closes ``fig``."""
+def _png(fig, dpi):
+    """``fig`` as PNG bytes; closes ``fig``."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 9})
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return buf.getvalue()
+
+
+def _img_tag(png, alt):
+    data = base64.b64encode(png).decode("ascii")
     return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
             f'style="max-width:100%;height:auto">')
+
+
+def figure_html(fig, alt, dpi=80):
+    """An ``<img>`` tag holding ``fig`` as an embedded PNG with alternative text; closes ``fig``."""
+    return _img_tag(_png(fig, dpi), alt)
 
 
 def _label(v):
@@ -97,8 +118,9 @@ def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
     if set(labels) - set(names):
         raise ValueError(f"labels names unknown parameters {sorted(set(labels) - set(names))}")
     controls = {k: _control(labels.get(k, k), grid[k], starts[k]) for k in names}
-    frames = {combo: W.HTML(figure_html(render(**dict(zip(names, combo))), alt(**dict(zip(names, combo))), dpi))
-              for combo in itertools.product(*(grid[k] for k in names))}
+    pngs = {combo: _png(render(**dict(zip(names, combo))), dpi)
+            for combo in itertools.product(*(grid[k] for k in names))}
+    frames = {combo: W.HTML(_img_tag(png, alt(**dict(zip(names, combo))))) for combo, png in pngs.items()}
     links = []
 
     def nest(depth, prefix):
@@ -112,6 +134,113 @@ def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
         return stack
 
     root = nest(0, ())
-    box = W.VBox([W.HBox(list(controls.values())), root])
+    box = FramesPanel([W.HBox(list(controls.values())), root])
     box.controls, box.stack, box.links, box.frames = controls, root, links, frames
+    box.print_form = dict(pngs=pngs, grid=grid, labels={k: c.description for k, c in controls.items()},
+                          value=tuple(value[k] for k in names))
     return box
+
+
+# --- the print form ---------------------------------------------------------------------
+
+PRINT_WIDTH = 6.5    # inches: the PDF's text width (letter paper, 1 in margins), so labels print at size
+MAX_COLUMNS = 4      # frames per row before a row wraps
+LABEL_SIZE = 7       # points
+
+
+def _columns(n):
+    """At most ``MAX_COLUMNS`` per row, rows filled as evenly as possible (5 -> 3 + 2, 7 -> 4 + 3)."""
+    return math.ceil(n / math.ceil(n / MAX_COLUMNS))
+
+
+def _setting(label, v):
+    return f"{label} = {_label(v)}"
+
+
+def _wrap(text, inches):
+    """``text`` broken into lines that fit ``inches`` at LABEL_SIZE points (DejaVu Sans)."""
+    return textwrap.fill(text, max(12, int(inches * 72 / (0.62 * LABEL_SIZE))))
+
+
+def frames_grid(pngs, grid, *, labels=None, value=None, width=PRINT_WIDTH):
+    """Every frame of a panel in one figure (small multiples), each labelled with its settings.
+
+    The last parameter's values run along a row (wrapping after ``MAX_COLUMNS``), titled
+    "label = value"; every combination of the other parameters is a band of rows headed by
+    its own settings. The frame the panel shows first is outlined and its title bold.
+
+    Parameters
+    ----------
+    pngs : dict
+        ``{combination: PNG bytes}``, one per combination (a tuple in ``grid``'s order) of the
+        values of ``grid``, as ``frames_panel`` renders them.
+    grid : dict
+        ``{name: [values, ...]}``.
+    labels : dict, optional
+        ``{name: "label"}`` used in the titles (default: the names).
+    value : tuple, optional
+        The combination the panel shows first.
+    width : float
+        Figure width in inches.
+    """
+    names = list(grid)
+    labels = {k: (labels or {}).get(k, k) for k in names}
+    last, heads = grid[names[-1]], list(itertools.product(*(grid[k] for k in names[:-1])))
+    images = {combo: mpimg.imread(io.BytesIO(png), format="png") for combo, png in pngs.items()}
+    cols = _columns(len(last))
+    rows, cell = math.ceil(len(last) / cols), width / cols
+    aspect = max(im.shape[0] / im.shape[1] for im in images.values())
+    headers = [_wrap(", ".join(_setting(labels[k], v) for k, v in zip(names, head)), width) for head in heads]
+    titles = [_wrap(_setting(labels[names[-1]], v), cell) for v in last]
+    line = LABEL_SIZE * 1.4 / 72
+    lines = max(t.count("\n") + 1 for t in titles)
+    band = rows * (cell * aspect + lines * line + 0.06) + (line * (headers[0].count("\n") + 1) if heads[0] else 0)
+    fig = plt.figure(figsize=(width, len(heads) * band + 2 * line), layout="constrained")
+    fig.suptitle(f"Interactive panel, all {len(pngs)} settings"
+                 + (" (outlined: the one it shows first)" if value in pngs else ""), fontsize=LABEL_SIZE + 1)
+    for head, header, sub in zip(heads, headers, fig.subfigures(len(heads), 1, squeeze=False)[:, 0]):
+        if head:
+            sub.suptitle(header, fontsize=LABEL_SIZE, fontweight="bold", color="#333333")
+        axes = sub.subplots(rows, cols, squeeze=False)
+        for j, ax in enumerate(axes.flat):
+            if j >= len(last):
+                ax.set_axis_off()
+                continue
+            combo = head + (last[j],)
+            ax.imshow(images[combo], interpolation="none")  # in a PDF: the frame's own pixels
+            ax.set_xticks([]), ax.set_yticks([])
+            chosen = combo == value
+            for spine in ax.spines.values():
+                spine.set(visible=chosen, linewidth=1.5, color=BLUE)
+            ax.set_title(titles[j], fontsize=LABEL_SIZE,
+                         fontweight="bold" if chosen else "normal")
+    return fig
+
+
+class FramesPanel(W.VBox):
+    """The box ``frames_panel`` returns: its controls and frames, and their print form.
+
+    Displayed, it offers two forms of itself: the widget (where widget JavaScript runs:
+    JupyterLab, the static site) and ``application/pdf``, the ``frames_grid`` of every frame,
+    with the frames embedded at their own resolution and the labels as text. Each front-end
+    shows the richest form it can; Sphinx's LaTeX builder, which cannot show a widget,
+    prints the grid, so the PDF reuses the outputs of the site's execution.
+    """
+
+    print_form = None    # frames_panel sets dict(pngs=..., grid=..., labels=..., value=...)
+
+    def print_pdf(self):
+        """The grid of every frame as the bytes of a one-page PDF."""
+        form = self.print_form
+        fig = frames_grid(form["pngs"], form["grid"], labels=form["labels"], value=form["value"])
+        buf = io.BytesIO()
+        with plt.rc_context({"pdf.fonttype": 42}):   # TrueType text: crisp, searchable, copyable
+            fig.savefig(buf, format="pdf", metadata={"CreationDate": None})   # same panel, same bytes
+        plt.close(fig)
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None and self.print_form:
+            bundle["application/pdf"] = base64.b64encode(self.print_pdf()).decode("ascii")
+        return bundle
