@@ -6,13 +6,13 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 VENDOR  := _vendor/.stamp
 
-.PHONY: lab book test vendor clean
+.PHONY: lab book test vendor clean canonical
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (dlcore)" >/dev/null
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
 # MathJax and the ipywidgets html-manager, served from the site itself so the book
@@ -30,6 +30,11 @@ $(LAB_SETTINGS): site/lab-overrides.json $(STAMP)
 
 lab: $(STAMP) $(LAB_SETTINGS)
 	$(VENV)/bin/jupyter lab --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# Rewrite book/*.md in the form JupyterLab saves them (run after editing cell metadata,
+# e.g. a caption); tests/test_lab_roundtrip.py fails for a chapter that is not in it.
+canonical: $(STAMP)
+	$(PY) site/lab_canonical.py
 
 book: $(STAMP) $(VENDOR)
 	rm -rf _build/.jupyter_cache
