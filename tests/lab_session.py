@@ -189,7 +189,9 @@ def open_chapter(page, lab: Lab, name: str, timeout_s=120):
     item = page.locator(f'.jp-DirListing-item[title*="{name}"]').first
     item.wait_for(state="visible", timeout=timeout_s * 1000)
     item.dblclick()
-    notebook = page.locator(".jp-NotebookPanel").first
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=name).first
+    tab.wait_for(state="visible", timeout=timeout_s * 1000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
     notebook.wait_for(state="visible", timeout=timeout_s * 1000)
     return notebook
 
