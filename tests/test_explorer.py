@@ -148,7 +148,9 @@ def test_panel_follows_the_mouse_and_pins():
     assert box.explorer.settings["dropout"] == 0.3
 
 
-def test_dragging_trains_the_next_positions_in_the_background():
+def test_dragging_trains_the_next_positions_in_the_background(monkeypatch):
+    from dlcore.ui import live
+    monkeypatch.setattr(live, "BACKGROUND", True)
     box = explorer(epochs=20, depth=2, width=8)
     ex, lr = box.explorer, box.controls["lr"]
     lr.value = lr.value * 10 ** 0.1                  # one step right

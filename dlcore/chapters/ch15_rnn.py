@@ -17,9 +17,10 @@ from .._validate import check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
 from ..nn.recurrent import SimpleRNN, gradient_norms, orthogonal
-from ..ui.panel import STYLE, show_figure
+from ..ui.live import live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
-from ..viz.curves import gradient_norm_plot
+from ..viz.norms import GradientNormFigure
 
 __all__ = ["unrolled_rnn_figure", "rnn_norms", "rnn_gradient_figure", "rnn_gradient_panel"]
 
@@ -86,50 +87,60 @@ def rnn_norms(scale=1.0, activation="tanh", length=30, n_hidden=16, seed=0):
                       check_int(seed, "seed", minimum=0)).copy()
 
 
-def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
-    """Gradient norm per time step for one recurrent scale ρ, beside the prediction ρ^(T−t)."""
+def _rnn_figure(pyplot=False):
+    return GradientNormFigure(["simple RNN"], ["ρ^(T−t)"], ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖", pyplot=pyplot)
+
+
+def _show_rnn(figure, scale, activation, length):
     norms = rnn_norms(scale, activation, length)
     steps = np.arange(1, length + 1)
-    ref = float(scale) ** (length - steps)
-    fig = gradient_norm_plot({f"{activation} RNN, ρ = {scale:g}": norms / norms[-1]},
-                             reference={"ρ^(T−t)": ref}, ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖",
-                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {norms[0] / norms[-1]:.2e} "
-                                   f"over {length} steps")
-    return fig, norms
+    figure.update([norms / norms[-1]], [float(scale) ** (length - steps)],
+                  title=f"{activation} RNN, ρ = {scale:g}: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = "
+                        f"{norms[0] / norms[-1]:.2e} over {length} steps")
+    return norms
+
+
+def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
+    """Gradient norm per time step for one recurrent scale ρ, beside the prediction ρ^(T−t)."""
+    figure = _rnn_figure(pyplot=True)
+    norms = _show_rnn(figure, scale, activation, length)
+    return figure.fig, norms
 
 
 def rnn_gradient_panel(scale=1.0, activation="tanh", length=30):
     """Slider for the recurrent weights' scale ρ (the spectral radius of W_hh), a dropdown
     for the activation and a slider for the sequence length → ‖∂E/∂h_t‖ per step."""
-    plt.close(rnn_gradient_figure(scale, activation, length)[0])   # validates the arguments
+    rnn_norms(scale, activation, length)                          # validates the arguments
     if static_mode():
         return _rnn_frames(float(scale), activation, length)
-    rho = W.FloatSlider(value=scale, min=0.25, max=2.0, step=0.05, continuous_update=False,
-                        description="recurrent scale ρ", style=STYLE, readout_format=".2f")
-    act = W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
-                     description="activation")
-    T = W.IntSlider(value=length, min=5, max=80, step=5, description="length T",
-                    continuous_update=False)
-    out = W.Output()
+    figure = _rnn_figure()
+    controls = {"scale": W.FloatSlider(value=scale, min=0.25, max=2.0, step=0.05, description="recurrent scale ρ",
+                                       style=STYLE, readout_format=".2f"),
+                "activation": W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
+                                         description="activation"),
+                "length": W.IntSlider(value=length, min=5, max=80, step=5, description="length T")}
+    return live_panel(controls, figure, lambda **v: _show_rnn(figure, **v), alt=_rnn_alt)
 
-    def redraw(*_):
-        show_figure(out, rnn_gradient_figure(rho.value, act.value, T.value)[0])
 
-    for control in (rho, act, T):
-        control.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([rho, act, T]), out])
+def _rnn_alt(scale, activation, length):
+    n = rnn_norms(scale, activation, length)
+    return (f"Gradient norm per step of a {activation} RNN with recurrent scale ρ = {scale:g} over "
+            f"{length} steps, beside ρ^(T−t): ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {n[0] / n[-1]:.2e}")
 
 
 def _rnn_frames(scale, activation, length):
     """Recurrent scales 0.5-1.5 × tanh, linear and ReLU units (and the requested ones)."""
     acts = sorted({"tanh", "linear", "relu", activation}, key=["tanh", "linear", "relu", "logistic"].index)
 
+    figure = _rnn_figure()
+
+    def frame(scale, activation):
+        _show_rnn(figure, scale, activation, length)
+        return figure.fig
+
     def alt(scale, activation):
-        n = rnn_norms(scale, activation, length)
-        return (f"Gradient norm per step of a {activation} RNN with recurrent scale ρ = {scale:g} over "
-                f"{length} steps, beside ρ^(T−t): ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {n[0] / n[-1]:.2e}")
-    return frames_panel(lambda scale, activation: rnn_gradient_figure(scale, activation, length)[0],
+        return _rnn_alt(scale, activation, length)
+    return frames_panel(frame,
                         {"scale": sorted({0.5, 0.9, 1.0, 1.2, 1.5} | {scale}), "activation": acts},
                         value={"scale": scale, "activation": activation},
                         labels={"scale": "recurrent scale ρ"}, alt=alt)

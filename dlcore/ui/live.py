@@ -9,148 +9,167 @@ image is replaced in place (a new PNG for the same ``<img>``), so nothing on the
 moves.
 
 Work that takes longer than a redraw (training a network for a setting not seen before)
-is cached per setting, and ``Ahead`` computes the settings a student is about to reach in
-a background thread. When a redraw still has to wait for training, the panel first says
+is kept per setting, and ``Ahead`` computes the settings a student is about to reach in a
+background process. When a redraw still has to wait for training, the panel first says
 so in its status line (the visible busy state), then draws.
 """
 from __future__ import annotations
 
-import contextlib
+import functools
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import ipywidgets as W
 
-__all__ = ["Ahead", "live_panel", "paused"]
+__all__ = ["Ahead", "Frames", "live_panel", "BACKGROUND"]
 
-# Background computations start an item only while no notebook cell and no panel redraw
-# runs (one kernel, one GIL: anything else would slow down what the student is doing).
-_IDLE = threading.Event()
-_IDLE.set()
-_STATE = {"pauses": 0, "cell": False, "hooked": False}
-_LOCK = threading.Lock()
+# ``DLCORE_BACKGROUND=0`` turns background computations off (the test suite does, so that
+# panels created by tests start no process and train nothing while other tests run).
+BACKGROUND = os.environ.get("DLCORE_BACKGROUND", "1") not in ("0", "false", "False", "")
 
-
-def _set_state(pauses=0, **changes):
-    """Change the state (``pauses`` is added) and set or clear the idle event to match."""
-    with _LOCK:
-        _STATE.update(changes)
-        _STATE["pauses"] += pauses
-        if _STATE["pauses"] == 0 and not _STATE["cell"]:
-            _IDLE.set()
-        else:
-            _IDLE.clear()
+_POOL = []          # the one background process, started by the first Ahead.plan
 
 
-def _hook_ipython():
-    """Follow IPython's run-cell events, so background work waits while a cell runs."""
-    if _STATE["hooked"]:
-        return
-    _STATE["hooked"] = True
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return
-    shell = get_ipython()
-    if shell is not None:
-        shell.events.register("pre_run_cell", lambda *_: _set_state(cell=True))
-        shell.events.register("post_run_cell", lambda *_: _set_state(cell=False))
-        try:   # hooked from inside a running cell: its pre_run_cell event has passed
-            header = shell.kernel.get_parent()["header"]
-            _set_state(cell=header.get("msg_type") == "execute_request")
-        except (AttributeError, KeyError, TypeError):
-            pass
+def _child_start():
+    """In the background process: draw with Agg if a computation imports pyplot."""
+    os.environ["MPLBACKEND"] = "Agg"
 
 
-@contextlib.contextmanager
-def paused():
-    """Foreground work (a redraw): no background computation starts meanwhile (one that
-    already runs finishes its item)."""
-    _set_state(pauses=+1)
-    try:
-        yield
-    finally:
-        _set_state(pauses=-1)
+def _pool():
+    if not _POOL:
+        ctx = multiprocessing.get_context("spawn")     # no fork of a kernel that runs threads
+        _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_child_start))
+    return _POOL[0]
 
 
 class Ahead:
-    """Results of ``compute(key)`` per key, computed ahead of time in a background thread.
+    """Results of ``compute(key)`` per key, some computed ahead of time in a background process.
 
-    ``compute`` must depend on ``key`` only and must not touch matplotlib or widgets
-    (training a network with numpy is what it is for). ``get(key)`` returns the result,
-    computing it in the calling thread if no one has (or waiting for the background thread
-    if it is computing that very key); ``done(key)`` says whether ``get`` would return at
-    once; ``plan(keys)`` replaces the queue of keys to compute in the background, first
-    first. Background work starts an item only while no cell and no redraw runs.
+    ``compute`` must be a module-level function of ``key`` alone (it is sent to the
+    background process by reference) and return picklable data; training a network with
+    numpy is what it is for. ``get(key)`` returns the result: kept, or waited for if the
+    background process is computing that very key, or computed here and now.
+    ``done(key)`` says whether ``get`` would return at once. ``plan(keys)`` replaces the
+    queue of keys to compute in the background, first first; each ``Ahead`` keeps one key
+    at a time in the process, so a new plan takes effect after the key in progress.
+
+    The background process (one for the kernel, started on the first plan) runs on the
+    machine's other core: it never competes with the kernel for Python's GIL, so a
+    redraw or a cell runs as fast while it works (a thread would halve their speed).
     """
 
     def __init__(self, compute, max_items=512):
         self.compute = compute
         self.max_items = max_items
         self._results = OrderedDict()
-        self._running = set()
+        self._futures = {}
         self._queue = []
-        self._cv = threading.Condition()
-        self._thread = None
+        self._lock = threading.RLock()
 
     def done(self, key):
-        with self._cv:
+        with self._lock:
             return key in self._results
 
     def get(self, key):
-        with self._cv:
-            while key in self._running:
-                self._cv.wait()
+        with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-            self._running.add(key)
-        try:
+            future = self._futures.get(key)
+        value = None
+        if future is not None:
+            try:
+                value = future.result()
+            except Exception:  # noqa: BLE001 - computed again below, where its error shows
+                future = None
+        if future is None:
             value = self.compute(key)
-        finally:
-            with self._cv:
-                self._running.discard(key)
-                self._cv.notify_all()
         self._store(key, value)
         return value
 
     def _store(self, key, value):
-        with self._cv:
+        with self._lock:
             self._results[key] = value
             while len(self._results) > self.max_items:
                 self._results.popitem(last=False)
-            self._cv.notify_all()
 
     def plan(self, keys):
-        """Compute ``keys`` (those not done yet) in the background, in this order."""
-        _hook_ipython()
-        with self._cv:
-            self._queue = [k for k in keys if k not in self._results]
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, daemon=True, name="dlcore-ahead")
-                self._thread.start()
-            self._cv.notify_all()
+        """Compute ``keys`` (those not done yet) in the background, in this order (nothing
+        happens when ``BACKGROUND`` is off)."""
+        if not BACKGROUND:
+            return
+        with self._lock:
+            self._queue = [k for k in keys if k not in self._results and k not in self._futures]
+        self._feed()
 
     def pending(self):
-        with self._cv:
-            return len(self._queue) + len(self._running)
+        with self._lock:
+            return len(self._queue) + len(self._futures)
 
-    def _work(self):
-        while True:
-            with self._cv:
-                while not self._queue:
-                    self._cv.wait()
-            _IDLE.wait()
-            with self._cv:
-                if not self._queue:
-                    continue
+    def _feed(self):
+        with self._lock:
+            if self._futures:
+                return
+            while self._queue:
                 key = self._queue.pop(0)
-                if key in self._results or key in self._running:
-                    continue
+                if key not in self._results:
+                    break
+            else:
+                return
             try:
-                self.get(key)
-            except Exception:  # noqa: BLE001 - the foreground will raise it for the student
-                pass
+                future = _pool().submit(self.compute, key)
+            except (BrokenProcessPool, OSError, RuntimeError):   # no background process: work on demand
+                self._queue = []
+                return
+            self._futures[key] = future
+        future.add_done_callback(lambda f, key=key: self._finished(key, f))
+
+    def _finished(self, key, future):
+        if not future.cancelled() and future.exception() is None:
+            self._store(key, future.result())
+        with self._lock:
+            self._futures.pop(key, None)
+        self._feed()
+
+
+def frame_png(render, key, dpi=80):
+    """PNG bytes of ``render(**dict(key))`` (a new matplotlib Figure, closed after)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig = render(**dict(key))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+class Frames:
+    """The figure of a panel whose layout changes with its setting (say, one band and one
+    column per bin for a number of bins): ``render(**values) -> Figure``, a module-level
+    function, draws a setting; its PNG is kept, so going back to a setting costs nothing.
+    ``warm(settings)`` draws those settings ahead, in the background process."""
+
+    def __init__(self, render, dpi=80):
+        self.frames = Ahead(functools.partial(frame_png, render, dpi=dpi), max_items=256)
+        self._key = None
+
+    def update(self, **values):
+        self._key = tuple(sorted(values.items()))
+
+    def done(self, **values):
+        return self.frames.done(tuple(sorted(values.items())))
+
+    def warm(self, settings):
+        self.frames.plan([tuple(sorted(v.items())) for v in settings])
+
+    def png(self):
+        return self.frames.get(self._key)
 
 
 def _follow(control):
@@ -196,16 +215,14 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
 
     def redraw(*_):
         v = values()
-        with paused():
-            message = busy(**v) if busy is not None else None
-            status.value = f"<i>{message}</i>" if message else ""
-            update(**v)
-            png = figure.png()
-            image.value = png
-            if alt is not None:
-                image.tooltip = alt(**v)
-            if message:
-                status.value = ""
+        message = busy(**v) if busy is not None else None
+        status.value = f"<i>{message}</i>" if message else ""
+        update(**v)
+        image.value = figure.png()
+        if alt is not None:
+            image.tooltip = alt(**v)
+        if message:
+            status.value = ""
 
     for w in controls.values():
         w.observe(redraw, names="value")

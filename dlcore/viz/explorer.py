@@ -15,8 +15,8 @@ A pinned run is drawn over the current one: hollow markers and dotted lines in t
 plot, dark grey dashed outlines in the histograms and dark grey loss curves.
 
 Speed: the histogram columns' static layer never changes (each row is drawn in units of
-its own m), nor does the loss axes' (log10 of the loss is mapped onto a fixed 0…1 and its
-decade lines and labels are redrawn with the curves); the variance axis spans 1e-16 … 1e4
+its own m), nor does the loss axes' (its log axis follows the loss as a ``LiveAxis``, whose
+ticks and labels are redrawn with the curves); the variance axis spans 1e-16 … 1e4
 unless a value falls outside. An update draws only the curves, markers, outlines and the
 changing texts (with ``GlyphText``) over the cached static layer.
 """
@@ -28,7 +28,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
-from .render import BlitFigure
+from .render import BlitFigure, LiveAxis, tick_text
 from .style import LINE_COLORS
 
 __all__ = ["ExplorerFigure", "layer_values", "nice_limit", "tick_label"]
@@ -62,12 +62,7 @@ def nice_limit(arrays):
     return float(10.0 ** (k + 1))
 
 
-def tick_label(v):
-    """Compact number: 0, 0.03, 300, 5000, 2e-5, 3e6 (with a proper minus sign)."""
-    if v == 0:
-        return "0"
-    text = f"{v:g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
-    return text.replace("-", "−")
+tick_label = tick_text     # compact numbers: 0, 0.03, 300, 2e−5 (the explorer's name for it)
 
 
 _PLAIN = FuncFormatter(lambda v, _: tick_label(v))   # "1e−8": plain text draws faster than mathtext
@@ -139,21 +134,13 @@ class ExplorerFigure(BlitFigure):
 
     def _setup_loss(self):
         ax = self.loss_ax
-        # The loss axis is log10(loss) mapped onto a fixed 0…1, with its decade lines and
-        # labels drawn as changing artists: however far the loss range moves from one
+        # The loss axis follows the loss (LiveAxis): however far its range moves from one
         # setting to the next, the axes' cached pixels stay valid.
-        ax.set_ylim(0.0, 1.0)
-        ax.set_yticks([])
+        self.loss_scale = LiveAxis(self, ax, "y", log=True, nbins=DECADES, fontsize=FONT)
         ax.set_xlabel("epoch", fontsize=FONT, labelpad=1)
-        ax.set_ylabel("loss (log scale)", fontsize=FONT, labelpad=30)
+        ax.set_ylabel("loss (log scale)", fontsize=FONT)
         ax.tick_params(labelsize=FONT)
         ax.grid(True, axis="x", alpha=0.3)
-        self._decade_lines = [self.dynamic(ax.axhline(0.0, color="0.8", lw=0.8, visible=False))
-                              for _ in range(DECADES)]
-        self._decade_labels = [self.dynamic(ax.text(-0.008, 0.0, "", transform=ax.get_yaxis_transform(),
-                                                    ha="right", va="center", fontsize=FONT))
-                               for _ in range(DECADES)]
-        self._loss_range = (-1.0, 1.0)
         self._lines, self._events = {}, {}
         for run, color in enumerate(RUN_COLORS):
             for split, style in (("train", "-"), ("val", "--")):
@@ -173,7 +160,7 @@ class ExplorerFigure(BlitFigure):
         ax.set_ylim(-0.25, L)
         ax.set_yticks([self._row(r) + 0.4 for r in range(L)], self.layer_names, fontsize=FONT)
         ax.tick_params(axis="x", labelsize=FONT)
-        ax.xaxis.set_major_locator(LogLocator(numticks=6))
+        ax.xaxis.set_major_locator(LogLocator(numticks=4))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.xaxis.set_major_formatter(_PLAIN)
@@ -256,23 +243,11 @@ class ExplorerFigure(BlitFigure):
                 ok = np.isfinite(y) & (y > 0)
                 curves[run, split] = (np.flatnonzero(ok), y[ok])
                 xmax = max(xmax, len(y) - 1)
-        lo, hi = np.log10(_decades(np.concatenate([y for _, y in curves.values()]), step=1))
-        self._loss_range = (lo, hi)
+        self.loss_scale.set_limits(*_decades(np.concatenate([y for _, y in curves.values()]), step=1))
         for (run, split), (x, y) in curves.items():
-            self._lines[run, split].set_data(x, self._loss_y(y))
+            self._lines[run, split].set_data(x, self.loss_scale.map(y))
         for run in range(2):
             self._mark_events(run, runs[run]["history"] if run < len(runs) else None)
-        every = int(np.ceil((hi - lo + 1) / DECADES))
-        decades = np.arange(lo, hi + 1, every)
-        for i, (line, label) in enumerate(zip(self._decade_lines, self._decade_labels)):
-            shown = i < len(decades)
-            line.set_visible(shown)
-            label.set_visible(shown)
-            if shown:
-                y = (decades[i] - lo) / (hi - lo)
-                line.set_ydata([y, y])
-                label.set_y(y)
-                label.set_text(tick_label(10.0 ** decades[i]))
         self.loss_ax.set_xlim(0, max(int(epochs or 0), xmax))
         shown = (len(runs) > 1, any(len(r["history"].val_loss) for r in runs))
         if shown != self._legend_state:
@@ -283,21 +258,15 @@ class ExplorerFigure(BlitFigure):
                                 frameon=True, framealpha=0.85, edgecolor="none")
         self.loss_ax.set_title(title, fontsize=FONT + 1)
 
-    def _loss_y(self, loss):
-        """Where a loss value sits on the loss axis (log10 mapped onto 0…1)."""
-        lo, hi = self._loss_range
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (np.log10(np.asarray(loss, float)) - lo) / (hi - lo)
-
     def _mark_events(self, run, h):
         vline, star, cross = self._events[run]
         stopped = h is not None and h.best_epoch is not None and h.status == "early_stopped"
         if stopped:
             vline.set_xdata([h.best_epoch, h.best_epoch])
-            star.set_data([h.best_epoch], self._loss_y([h.best_val_loss]))
+            star.set_data([h.best_epoch], self.loss_scale.map([h.best_val_loss]))
         finite = [v for v in h.loss if np.isfinite(v)] if h is not None and h.status == "diverged" else []
         if finite:
-            cross.set_data([len(finite) - 1], self._loss_y([finite[-1]]))
+            cross.set_data([len(finite) - 1], self.loss_scale.map([finite[-1]]))
         vline.set_visible(stopped)
         star.set_visible(stopped)
         cross.set_visible(bool(finite))

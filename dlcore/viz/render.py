@@ -24,8 +24,9 @@ explorer's figure, 720 × 530 px, 22 changing texts; medians):
   ``zlib.compress`` call). The panel budget is 60 ms from the input event to the image in
   the browser, so ``encode_png`` is kept; Pillow remains the reference in the tests.
 
-Only the Agg canvas is used (no pyplot), so the figure never appears on its own in a
-notebook and never needs closing.
+A panel's figure uses the Agg canvas only (no pyplot), so it never appears on its own in a
+notebook and never needs closing; a chapter's figure (``pyplot=True``) is shown by
+``plt.show()`` like any other.
 """
 from __future__ import annotations
 
@@ -39,9 +40,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
 from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, offset_copy
 
-__all__ = ["BlitFigure", "GlyphText", "encode_png"]
+__all__ = ["BlitFigure", "GlyphText", "LiveAxis", "encode_png", "tick_text"]
 
 
 def _chunk(tag, data):
@@ -85,7 +86,7 @@ class GlyphText:
     @staticmethod
     def supports(text):
         s = text.get_text()
-        return (isinstance(text, Text) and text.get_rotation() == 0 and "\n" not in s
+        return (type(text) is Text and text.get_rotation() == 0 and "\n" not in s
                 and not text.get_usetex() and s.count("$") < 2 and text.get_bbox_patch() is None)
 
     def _font(self, prop):
@@ -173,6 +174,74 @@ class GlyphText:
         dst[...] = (dst * (1.0 - a) + np.multiply(rgba[:3], 255.0) * a + 0.5).astype(np.uint8)
 
 
+def tick_text(v):
+    """Compact tick label: 0, 0.25, 300, 5000, 2e−5, 3e6 (with a proper minus sign)."""
+    if v == 0:
+        return "0"
+    text = f"{v:g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+    return text.replace("-", "−")
+
+
+class LiveAxis:
+    """An axis whose limits change with every update, redrawn without redrawing the axes.
+
+    The axes keep the fixed view 0 … 1 along this axis; ``set_limits(lo, hi)`` chooses the
+    ticks with matplotlib's own locators (``MaxNLocator``, or ``LogLocator`` when ``log``)
+    and moves the tick marks, the tick labels and the grid lines, which are dynamic artists
+    of ``figure`` (a ``BlitFigure``). Data is placed with ``map(values)``. The axes' cached
+    pixels stay valid however the limits move.
+    """
+
+    def __init__(self, figure, ax, which="y", *, log=False, nbins=6, fontsize=9, grid=True):
+        from matplotlib.collections import LineCollection
+        from matplotlib.lines import Line2D
+        from matplotlib.markers import TICKDOWN, TICKLEFT
+        from matplotlib.ticker import LogLocator, MaxNLocator
+
+        self.ax, self.which, self.log = ax, which, log
+        self.locator = LogLocator(numticks=nbins) if log else MaxNLocator(nbins=nbins)
+        y = which == "y"
+        (ax.set_ylim if y else ax.set_xlim)(0.0, 1.0)
+        (ax.set_yticks if y else ax.set_xticks)([])
+        edge = ax.get_yaxis_transform() if y else ax.get_xaxis_transform()   # (axes, data) or (data, axes)
+        self.marks = figure.dynamic(ax.add_line(Line2D([], [], ls="", marker=TICKLEFT if y else TICKDOWN,
+                                                       color="black", ms=3.5, mew=0.8, transform=edge,
+                                                       clip_on=False)))
+        self.grid = figure.dynamic(ax.add_collection(LineCollection([], colors="0.85", linewidths=0.8,
+                                                                    transform=edge, zorder=0))) if grid else None
+        pad = offset_copy(edge, fig=figure.fig, x=-5 if y else 0, y=0 if y else -5, units="points")
+        self.labels = [figure.dynamic(ax.text(0, 0, "−0.000", transform=pad, fontsize=fontsize,
+                                              ha="right" if y else "center", va="center" if y else "top"))
+                       for _ in range(nbins + 4)]
+        (ax.yaxis if y else ax.xaxis).labelpad = 3.6 * fontsize if y else 1.6 * fontsize   # clear of the labels
+        self.lo, self.hi = 0.0, 1.0
+
+    def _t(self, v):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(v) if self.log else np.asarray(v, float)
+
+    def map(self, values):
+        """Where ``values`` sit on the fixed 0 … 1 view."""
+        lo, hi = self._t(self.lo), self._t(self.hi)
+        return (self._t(np.asarray(values, float)) - lo) / (hi - lo)
+
+    def set_limits(self, lo, hi):
+        """Show ``lo`` … ``hi``: ticks where matplotlib's locator puts them."""
+        self.lo, self.hi = float(lo), float(hi)
+        ticks = [t for t in self.locator.tick_values(lo, hi) if lo <= t <= hi][:len(self.labels)]
+        at = self.map(ticks)
+        other = np.zeros(len(ticks))
+        xy = (other, at) if self.which == "y" else (at, other)
+        self.marks.set_data(*xy)
+        if self.grid is not None:
+            self.grid.set_segments([[(0, u), (1, u)] if self.which == "y" else [(u, 0), (u, 1)] for u in at])
+        for k, label in enumerate(self.labels):
+            label.set_visible(k < len(ticks))
+            if k < len(ticks):
+                label.set_position((0.0, at[k]) if self.which == "y" else (at[k], 0.0))
+                label.set_text(tick_text(ticks[k]))
+
+
 class BlitFigure:
     """A figure laid out once and redrawn by blitting; subclass it for each panel's figure.
 
@@ -192,11 +261,18 @@ class BlitFigure:
         Draw changing one-line texts with ``GlyphText`` (for figures with many of them).
     max_keys : int
         Static layers kept per region (least recently used dropped).
+    pyplot : bool
+        Create the figure through pyplot, so that ``plt.show()`` shows it in a notebook (for
+        a chapter's figures; a panel's figure is never shown on its own and needs no pyplot).
     """
 
-    def __init__(self, figsize, dpi=80, *, glyph_text=False, max_keys=6):
-        self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-        FigureCanvasAgg(self.fig)
+    def __init__(self, figsize, dpi=80, *, glyph_text=True, max_keys=6, pyplot=False):
+        if pyplot:
+            import matplotlib.pyplot as plt
+            self.fig = plt.figure(figsize=figsize, dpi=dpi, layout="constrained")
+        else:
+            self.fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+            FigureCanvasAgg(self.fig)
         self.dpi = dpi
         self._dynamic = []
         self._regions = None          # [(axes list, Bbox)] once laid out
@@ -211,6 +287,16 @@ class BlitFigure:
         artist.set_animated(True)
         self._dynamic.append(artist)
         return artist
+
+    def title_lines(self, ax, n, fontsize=10):
+        """``n`` changing one-line texts stacked above ``ax``, left-aligned, first on top:
+        a title of several lines that ``GlyphText`` can draw (it draws one line a text)."""
+        lines = []
+        for i in range(n):
+            offset = offset_copy(ax.transAxes, fig=self.fig, y=4 + (n - 1 - i) * 1.3 * fontsize, units="points")
+            lines.append(self.dynamic(ax.text(0.0, 1.0, "Ag", transform=offset, ha="left", va="bottom",
+                                              fontsize=fontsize)))   # "Ag": room for the layout
+        return lines
 
     def regions(self):
         """``[(axes, (x0, y0, x1, y1))]`` in display pixels, tiling the figure; the default is
