@@ -22,11 +22,12 @@ $(VENDOR): site/package.json site/package-lock.json site/vendor.sh
 
 vendor: $(VENDOR)
 
-# Double-clicking a chapter (book/NN_*.md) opens it as a notebook, not as text.
+# JupyterLab's settings for the book (site/lab/install.py): chapters (book/NN_*.md) open as
+# notebooks on a double click, autosave on, no news pop-up, a file browser wide enough for
+# the chapters' names. A student without make runs the same script (see the README).
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
-$(LAB_SETTINGS): site/lab-overrides.json $(STAMP)
-	mkdir -p $(dir $@)
-	cp site/lab-overrides.json $@
+$(LAB_SETTINGS): site/lab/overrides.json site/lab/jupyter_lab_config.py site/lab/default-37a8.jupyterlab-workspace site/lab/install.py $(STAMP)
+	$(PY) site/lab/install.py
 
 lab: $(STAMP) $(LAB_SETTINGS)
 	$(VENV)/bin/jupyter lab --notebook-dir=book $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -1,8 +1,8 @@
 """A JupyterLab server and a Chromium page that opens and runs chapters, for tests and benchmarks.
 
 ``lab_server(...)`` starts ``jupyter lab`` on 127.0.0.1 (free port, random token) serving a
-folder with the settings ``make lab`` installs (``site/lab-overrides.json`` as the
-application's overrides) and throw-away user settings, workspaces and checkpoints;
+folder with the settings ``make lab`` installs (``site/lab/``: the application's overrides
+and the default workspace) and throw-away user settings, workspaces and checkpoints;
 ``open_chapter`` opens a chapter the way a student does (double click in the file
 browser) and ``run_all`` runs every cell. Every wait is bounded; the server, its kernels
 and its process group are always shut down.
@@ -146,7 +146,10 @@ def lab_server(root: Path, tmp: Path, user_settings=None, env=None):
     tmp.mkdir(parents=True, exist_ok=True)
     app_settings = tmp / "app-settings"
     app_settings.mkdir(exist_ok=True)
-    (app_settings / "overrides.json").write_bytes((REPO / "site" / "lab-overrides.json").read_bytes())
+    (app_settings / "overrides.json").write_bytes((REPO / "site" / "lab" / "overrides.json").read_bytes())
+    workspace = REPO / "site" / "lab" / "default-37a8.jupyterlab-workspace"
+    (tmp / "workspaces").mkdir(exist_ok=True)
+    (tmp / "workspaces" / workspace.name).write_bytes(workspace.read_bytes())
     write_settings(tmp / "user-settings", user_settings or {})
     runtime_dir = tmp / "runtime"
     port, token = free_port(), secrets.token_hex(24)

@@ -141,7 +141,7 @@ def test_panel_follows_the_mouse_and_pins():
     box.controls["init"].value = "normal"
     assert not box.controls["sigma"].disabled
     assert bytes(box.image.value) != first
-    assert "Training explorer" in box.image.tooltip   # what a screen reader reads for the figure
+    assert "Training explorer" in box.description.value   # what a screen reader reads for the figure
     box.pin_button.value = True
     assert box.explorer.pinned is not None
     box.controls["dropout"].value = 0.3

@@ -80,7 +80,7 @@ def test_backprop_panel_redraws_when_the_slider_moves():
     assert first.startswith(b"\x89PNG")
     slider.value = 2.0
     assert bytes(panel.image.value) != first
-    assert "learning rate 2," in panel.image.tooltip      # what a screen reader reads for the figure
+    assert "learning rate 2," in panel.description.value      # what a screen reader reads for the figure
     with pytest.raises(ValueError, match="activation"):
         backprop_figure(activation="swish")
     with pytest.raises(ValueError, match="lr"):

@@ -140,7 +140,7 @@ def test_softmax_panel_draws_its_default_and_redraws_on_change():
     assert second != first
     box.controls["temperature"].value = 0.1
     assert panel_png(box) not in (first, second)
-    assert "0.1" in box.image.tooltip                           # the figure's text for screen readers
+    assert "0.1" in box.description.value                           # the figure's text for screen readers
 
 
 @pytest.mark.parametrize("kwargs, word", [({"logits": (1.0, 2.0)}, "three"),

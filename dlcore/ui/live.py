@@ -16,6 +16,7 @@ so in its status line (the visible busy state), then draws.
 from __future__ import annotations
 
 import functools
+import html
 import multiprocessing
 import os
 import threading
@@ -24,6 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import ipywidgets as W
+
+from .a11y import name_sliders
 
 __all__ = ["Ahead", "Frames", "live_panel", "BACKGROUND"]
 
@@ -196,7 +199,7 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         ``busy(**values) -> str or None``: a message shown while ``update`` has slow work to
         do for these values (e.g. "training α = 0.05 …"), None when it is fast.
     alt : callable, optional
-        ``alt(**values) -> str``: the figure's text for screen readers (the image's title).
+        ``alt(**values) -> str``: the figure's text for screen readers (the image's alt text).
     controls_width : str, optional
         With a CSS width (e.g. "300px") the controls form a column beside the figure (wrapping
         below it on a narrow screen); without, a row above it that wraps.
@@ -206,12 +209,21 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
     Returns a Box with ``.controls``, ``.image``, ``.status``, ``.figure`` and ``.redraw()``.
     """
     controls = {k: _follow(w) for k, w in controls.items()}
-    image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto",
-                                                  width=image_width or "auto"))
+    name_sliders()
     status = W.HTML(value="", layout=W.Layout(min_height="1.6em"))
 
     def values():
         return {k: w.value for k, w in controls.items()}
+
+    first = values()
+    update(**first)
+    # The widget is created with its first picture (an Image widget created empty showed a
+    # JavaScript error in JupyterLab). ipywidgets 8.1's Image cannot carry a tooltip (its
+    # view fails to render) nor alt text: the figure's description goes into a visually
+    # hidden text after it, which dlcore.ui.a11y's script copies into the image's alt.
+    image = W.Image(value=figure.png(), format="png",
+                    layout=W.Layout(max_width="100%", height="auto", width=image_width or "auto"))
+    described = W.HTML(_hidden(alt(**first)) if alt is not None else "")
 
     def redraw(*_):
         v = values()
@@ -220,19 +232,26 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         update(**v)
         image.value = figure.png()
         if alt is not None:
-            image.tooltip = alt(**v)
+            described.value = _hidden(alt(**v))
         if message:
             status.value = ""
 
     for w in controls.values():
         w.observe(redraw, names="value")
-    redraw()
     if controls_width:
         side = W.VBox(list(controls.values()) + [status],
                       layout=W.Layout(width=controls_width, flex="0 0 auto"))
-        box = W.HBox([side, image], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+        shown = W.VBox([image, described], layout=W.Layout(flex="0 1 auto"))
+        box = W.HBox([side, shown], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
     else:
         row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
-        box = W.VBox([row, status, image])
+        box = W.VBox([row, status, image, described])
     box.controls, box.image, box.status, box.figure, box.redraw = controls, image, status, figure, redraw
+    box.description = described
     return box
+
+
+def _hidden(text):
+    """``text`` in a span that screen readers read and no one sees (the usual clip pattern)."""
+    return ('<span class="dlcore-alt" style="position:absolute;width:1px;height:1px;overflow:hidden;'
+            f'clip:rect(0 0 0 0);white-space:nowrap">{html.escape(text)}</span>')
