@@ -102,12 +102,21 @@ def percentile(values, q):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def click_and_wait(page, cell, x, y, timeout_ms):
-    """Click at (x, y); return (latency ms or None, busy shown before the image)."""
+def handle_values(track):
+    return track.evaluate("(t) => Array.from(t.querySelectorAll('.noUi-handle')).map(h => h.getAttribute('aria-valuenow'))")
+
+
+def click_and_wait(page, cell, track, x, y, timeout_ms):
+    """Click at (x, y); return (latency ms or None, busy shown before the image), or None
+    when the click did not change the slider's value (it was already there)."""
+    before = handle_values(track)
     t0 = page.evaluate("() => performance.now()")
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.up()
+    time.sleep(0.05)
+    if handle_values(track) == before:
+        return None
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
         got = page.evaluate("""(args) => {
@@ -129,8 +138,9 @@ def sweep(page, lab, cell, tracks, positions, timeout_ms):
         box = track.bounding_box()
         for k in range(positions):
             x = box["x"] + box["width"] * (0.02 + 0.96 * k / max(positions - 1, 1))
-            latency, busy = click_and_wait(page, cell, x, box["y"] + box["height"] / 2, timeout_ms)
-            out.append((latency, busy))
+            got = click_and_wait(page, cell, track, x, box["y"] + box["height"] / 2, timeout_ms)
+            if got is not None:
+                out.append(got)
             wait_idle(lab)
     return out
 
@@ -167,7 +177,7 @@ def wait_idle(lab, timeout_s=60):
 def measure_panel(page, lab, cell, args):
     page.evaluate(RECORDER, cell.element_handle())
     handle = cell.element_handle()
-    tracks = cell.locator(".noUi-target").all()
+    tracks = [t for t in cell.locator(".noUi-target").all() if t.get_attribute("disabled") is None]
     if not tracks:
         return None
     cold = sweep(page, lab, handle, tracks, args.positions, args.timeout * 1000)
@@ -197,11 +207,12 @@ def main():
     parser.add_argument("--panels", nargs="*", default=list(PANELS), choices=list(PANELS))
     parser.add_argument("--positions", type=int, default=12, help="clicks per slider and sweep")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between the sweeps")
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for an image")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an image")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
+    sys.stdout.reconfigure(line_buffering=True)
     print("before: load average", " ".join(f"{x:.2f}" for x in os.getloadavg()), f"on {os.cpu_count()} cores")
     tmp = Path(tempfile.mkdtemp(prefix="panel-latency-"))
     root = tmp / "notebooks"
