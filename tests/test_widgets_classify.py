@@ -7,7 +7,7 @@ import dlcore as dl  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 import ipywidgets as W  # noqa: E402
-from helpers import figure_text, panel_png  # noqa: E402
+from helpers import description, figure_text, panel_png  # noqa: E402
 
 from dlcore.chapters import ch11_softmax as ch11  # noqa: E402
 from dlcore.chapters import ch13_digits as ch13  # noqa: E402
@@ -140,7 +140,7 @@ def test_softmax_panel_draws_its_default_and_redraws_on_change():
     assert second != first
     box.controls["temperature"].value = 0.1
     assert panel_png(box) not in (first, second)
-    assert "0.1" in box.description.value                           # the figure's text for screen readers
+    assert "temperature 0.1" in description(box, "temperature 0.1")   # the figure's text for screen readers
 
 
 @pytest.mark.parametrize("kwargs, word", [({"logits": (1.0, 2.0)}, "three"),

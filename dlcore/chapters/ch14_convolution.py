@@ -199,6 +199,8 @@ def conv_panel(image=IMAGES[0], kernel=next(iter(KERNELS)), stride=1, padding=0)
         current.figure = _show(image, kernel, stride, padding, min(window, win.max))
 
     return live_panel(controls, current, show,
+                      busy=lambda image, kernel, stride, padding, window: None
+                      if (image, kernel, stride, padding) in _FIGURES else "drawing the new layout …",
                       alt=lambda image, kernel, stride, padding, window: (
                           f"The filter '{kernel}' on {image} with stride {stride} and padding {padding}: "
                           f"window {window} of the feature map and the input pixels it sees"))

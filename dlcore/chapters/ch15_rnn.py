@@ -17,7 +17,7 @@ from .._validate import check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
 from ..nn.recurrent import SimpleRNN, gradient_norms, orthogonal
-from ..ui.live import live_panel
+from ..ui.live import Ahead, live_panel
 from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
 from ..viz.norms import GradientNormFigure
@@ -87,12 +87,20 @@ def rnn_norms(scale=1.0, activation="tanh", length=30, n_hidden=16, seed=0):
                       check_int(seed, "seed", minimum=0)).copy()
 
 
+def _panel_norms(key):
+    """(scale, activation, length) -> ``rnn_norms``: what the panel draws."""
+    return rnn_norms(*key)
+
+
+_NORMS = Ahead(_panel_norms)     # computed ahead along a dragged slider
+
+
 def _rnn_figure(pyplot=False):
     return GradientNormFigure(["simple RNN"], ["ρ^(T−t)"], ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖", pyplot=pyplot)
 
 
 def _show_rnn(figure, scale, activation, length):
-    norms = rnn_norms(scale, activation, length)
+    norms = _NORMS.get((round(float(scale), 6), activation, int(length)))
     steps = np.arange(1, length + 1)
     figure.update([norms / norms[-1]], [float(scale) ** (length - steps)],
                   title=f"{activation} RNN, ρ = {scale:g}: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = "
@@ -119,7 +127,19 @@ def rnn_gradient_panel(scale=1.0, activation="tanh", length=30):
                 "activation": W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
                                          description="activation"),
                 "length": W.IntSlider(value=length, min=5, max=80, step=5, description="length T")}
-    return live_panel(controls, figure, lambda **v: _show_rnn(figure, **v), alt=_rnn_alt)
+    def ahead(*_):
+        v = {k: w.value for k, w in controls.items()}
+        near = sorted(((s, T) for s in np.arange(0.25, 2.001, 0.05) for T in range(5, 85, 5)),
+                      key=lambda sT: abs(sT[0] - v["scale"]) / 0.05 + abs(sT[1] - v["length"]) / 5)
+        _NORMS.plan([(round(float(s), 6), v["activation"], T) for s, T in near[:120]])
+
+    box = live_panel(controls, figure, lambda **v: _show_rnn(figure, **v), alt=_rnn_alt,
+                     busy=lambda scale, activation, length: None if _NORMS.done(
+                         (round(float(scale), 6), activation, int(length))) else "computing the gradient norms …")
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
 
 
 def _rnn_alt(scale, activation, length):

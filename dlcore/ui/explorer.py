@@ -152,7 +152,7 @@ class Explorer:
             raise TypeError(f"unknown explorer setting(s) {sorted(unknown)}; expected {sorted(DEFAULTS)}")
         self.settings = {**DEFAULTS, **settings}
         validate(self.settings)
-        self.runs = Ahead(train, max_items=48)
+        self.runs = Ahead(train, max_items=96)
         self.pinned = None
         self.figure = None
         self._figures = {}     # layer names -> ExplorerFigure: its layout and cached pixels

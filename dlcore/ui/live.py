@@ -224,6 +224,16 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
     image = W.Image(value=figure.png(), format="png",
                     layout=W.Layout(max_width="100%", height="auto", width=image_width or "auto"))
     described = W.HTML(_hidden(alt(**first)) if alt is not None else "")
+    timer = [None]
+
+    def describe_later(v):
+        """The description follows once the controls rest (0.4 s): an HTML widget's text is
+        typeset by the page's MathJax on every change, too slow to redo while dragging."""
+        if timer[0] is not None:
+            timer[0].cancel()
+        timer[0] = threading.Timer(0.4, lambda: setattr(described, "value", _hidden(alt(**v))))
+        timer[0].daemon = True
+        timer[0].start()
 
     def redraw(*_):
         v = values()
@@ -232,7 +242,7 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         update(**v)
         image.value = figure.png()
         if alt is not None:
-            described.value = _hidden(alt(**v))
+            describe_later(v)
         if message:
             status.value = ""
 

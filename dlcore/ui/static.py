@@ -36,13 +36,18 @@ def static_mode() -> bool:
 
 
 def figure_html(fig, alt, dpi=80):
-    """An ``<img>`` tag holding ``fig`` as an embedded PNG with alternative text; closes ``fig``."""
+    """An ``<img>`` holding ``fig`` as an embedded PNG with alternative text; closes ``fig``.
+
+    The image keeps its natural size, so its text stays as large as it was drawn (at least
+    9 px: ``tests/test_figure_text.py``); in a page narrower than the image it scrolls
+    sideways inside its ``dlcore-frame`` box (``site/static/book.css``) instead of shrinking."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 9})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
-            f'style="max-width:100%;height:auto">')
+    return (f'<div class="dlcore-frame" style="overflow-x:auto;max-width:100%">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:none;height:auto"></div>')
 
 
 def _label(v):
@@ -56,8 +61,8 @@ def _control(description, values, start):  # noqa: D401 - a slider for numbers, 
     common = dict(options=list(zip(labels, range(len(values)))), value=start, description=description,
                   style={"description_width": "initial"})
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return W.SelectionSlider(continuous_update=True, layout=W.Layout(width="420px"), **common)
-    return W.Dropdown(**common)
+        return W.SelectionSlider(continuous_update=True, layout=W.Layout(width="420px", max_width="100%"), **common)
+    return W.Dropdown(layout=W.Layout(max_width="100%"), **common)
 
 
 def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
@@ -112,6 +117,7 @@ def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
         return stack
 
     root = nest(0, ())
-    box = W.VBox([W.HBox(list(controls.values())), root])
+    row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))   # wraps on a phone
+    box = W.VBox([row, root])
     box.controls, box.stack, box.links, box.frames = controls, root, links, frames
     return box

@@ -3,14 +3,14 @@
 ``GradientNormFigure`` plots ‖∂E/∂h_t‖ (or any positive curve per step) against the step
 t = 1 … T on a log scale, for a fixed set of named curves and optional dotted reference
 curves. The x axis spans the longest sequence a panel offers, so changing T never changes
-the layout; the y axis takes whole powers of 10⁴ around the values shown, so its pixels are
-redrawn only when the curves move by orders of magnitude (``dlcore.viz.render``).
+the layout; the log y axis follows the values shown (``LiveAxis``: its ticks are redrawn with
+the curves), so the axes' pixels are never drawn again (``dlcore.viz.render``).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .render import BlitFigure
+from .render import BlitFigure, LiveAxis
 from .style import LINE_COLORS, LINESTYLES
 
 __all__ = ["GradientNormFigure"]
@@ -33,27 +33,25 @@ class GradientNormFigure(BlitFigure):
                        for k, name in enumerate(names)]
         self.refs = [self.dynamic(ax.plot([], [], color="0.45", ls=":", lw=1.2, label=name)[0])
                      for name in references]
-        ax.set_yscale("log")
+        self.scale = LiveAxis(self, ax, "y", log=True, nbins=7)
         ax.set_xlim(0, max_length + 1)
         ax.set_xlabel("time step t (the loss is measured after the last step)")
         ax.set_ylabel(ylabel)
-        ax.grid(True, which="major", alpha=0.3)
+        ax.grid(True, axis="x", alpha=0.3)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=min(4, len(self.curves) + len(self.refs)),
                   fontsize=9, frameon=False)
         self.title = self.dynamic(ax.set_title("Ag", fontsize=10, loc="left"))
 
     def update(self, curves, references=(), title=""):
         """``curves`` and ``references``: one array of T positive values per name, in order."""
-        shown = []
-        for line, values in zip(self.curves + self.refs, list(curves) + list(references)):
-            v = np.asarray(values, float)
-            v = np.where(v > 0, v, np.nan)
-            line.set_data(np.arange(1, v.size + 1), v)
-            shown.append(v)
-        v = np.concatenate(shown)
+        arrays = [np.asarray(v, float) for v in list(curves) + list(references)]
+        arrays = [np.where(v > 0, v, np.nan) for v in arrays]
+        v = np.concatenate(arrays)
         v = v[np.isfinite(v)]
-        lo = 4 * np.floor(np.log10(v.min()) / 4) if v.size else -1
-        hi = 4 * np.ceil(np.log10(v.max()) / 4) if v.size else 1
-        self.ax.set_ylim(10.0 ** max(lo, -60), 10.0 ** min(max(hi, lo + 4), 60))
+        lo = np.floor(np.log10(v.min())) if v.size else -1.0
+        hi = np.ceil(np.log10(v.max())) if v.size else 1.0
+        self.scale.set_limits(10.0 ** max(lo, -60), 10.0 ** min(max(hi, lo + 1), 60))
+        for line, values in zip(self.curves + self.refs, arrays):
+            line.set_data(np.arange(1, values.size + 1), self.scale.map(values))
         self.title.set_text(title)
         return self.fig
