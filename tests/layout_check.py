@@ -7,6 +7,7 @@ and returns a sentence per problem:
 * a legend covers a plotted curve (a ``Line2D`` of the same axes with more than two points,
   followed segment by segment, inside the axes);
 * a text placed in data coordinates crosses the axes' frame (half inside, half outside);
+* a text runs off the figure (it would be cut);
 * with ``min_px``: a text is smaller than ``min_px`` pixels at the figure's own dpi (frames
   are shown at their natural size, see ``dlcore.ui.static.figure_html``).
 
@@ -16,13 +17,17 @@ that merely touch are not reported.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 
 SLACK = 1.0
 
 
 def _draw(fig):
-    """Lay ``fig`` out and return a renderer; changing (animated) artists count too."""
+    """Lay ``fig`` out as it is shown (constrained layout settles over two draws: a notebook
+    shows a figure with a draw of its own after the one made here; ``figure_html`` draws
+    before saving) and return a renderer; changing (animated) artists count too."""
+    fig.canvas.draw()
     fig.canvas.draw()
     return fig.canvas.get_renderer()
 
@@ -30,10 +35,16 @@ def _draw(fig):
 def _tick_labels(ax):
     """The tick labels matplotlib draws: visible, non-empty, at a tick inside the view."""
     out = []
+    if not ax.axison:
+        return out
     for axis, lo_hi in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
-        lo, hi = sorted(lo_hi)
+        if not axis.get_visible():
+            continue
+        scale = axis.get_transform()                     # compare in the axis' own scale (log: log10)
+        lo, hi = sorted(scale.transform(np.asarray(lo_hi, float)))
         for tick in axis.get_major_ticks():
-            if lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
+            at = scale.transform(np.asarray([tick.get_loc()], float))[0]
+            if np.isfinite(at) and lo - 1e-9 * (hi - lo) <= at <= hi + 1e-9 * (hi - lo):
                 out += [t for t in (tick.label1, tick.label2) if t.get_visible()]
     return out
 
@@ -47,15 +58,17 @@ def texts(fig):
     for ax in fig.axes:
         if not ax.get_visible():
             continue
-        found += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        found += [ax.title, ax._left_title, ax._right_title]
+        found += [a.label for a in (ax.xaxis, ax.yaxis) if ax.axison and a.get_visible()]
         found += list(ax.texts) + _tick_labels(ax)
         legend = ax.get_legend()
         if legend is not None and legend.get_visible():
             found += [t for t in legend.get_texts() if t.get_visible()]
     for legend in fig.legends:
         found += list(legend.get_texts())
-    return [t for t in found if isinstance(t, Text) and t.get_visible() and t.get_text().strip()
-            and t.get_alpha() != 0]
+    unique = list({id(t): t for t in found}.values())       # the suptitle is in fig.texts too
+    return [t for t in unique if isinstance(t, Text) and t.get_visible() and t.get_text().strip()
+            and t.get_alpha() != 0 and to_rgba(t.get_color())[3] > 0]
 
 
 def _overlap(a, b, slack=SLACK):
@@ -142,6 +155,10 @@ def problems(fig, min_px=None):
         for j in range(i + 1, len(found)):
             if _overlap(boxes[i], boxes[j]):
                 out.append(f"the texts {_name(found[i])} and {_name(found[j])} overlap")
+    page = fig.bbox
+    for t, b in zip(found, boxes):
+        if b.x0 < page.x0 - SLACK or b.x1 > page.x1 + SLACK or b.y0 < page.y0 - SLACK or b.y1 > page.y1 + SLACK:
+            out.append(f"the text {_name(t)} runs off the figure")
     out += _legend_problems(fig, renderer)
     out += _frame_problems(fig, renderer)
     if min_px is not None:

@@ -156,7 +156,7 @@ def test_dragging_trains_the_next_positions_in_the_background(monkeypatch):
     ex, lr = box.explorer, box.controls["lr"]
     lr.value = lr.value * 10 ** 0.1                  # one step right
     ahead = neighbours(lr, lr.value)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while any(ex.pending(lr=v) for v in ahead) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(ex.pending(lr=v) for v in ahead)

@@ -139,7 +139,7 @@ class ActivationFigure(BlitFigure):
     slope. Both axes follow the data (``LiveAxis``), so the figure's pixels are never redrawn
     from scratch however the z range moves."""
 
-    def __init__(self, pyplot=False, dpi=80, figsize=(8.6, 3.5)):
+    def __init__(self, pyplot=False, dpi=80, figsize=(8.4, 3.5)):
         super().__init__(figsize, dpi, pyplot=pyplot)
         self.axes = self.fig.subplots(1, 2)
         self.scales = [(LiveAxis(self, ax, "x"), LiveAxis(self, ax, "y")) for ax in self.axes]
@@ -189,7 +189,9 @@ def activation_plot(name, zlim=(-6.0, 6.0), param=None):
     """φ and φ' of one activation side by side over ``zlim`` (the activation panel)."""
     check_choice(name, "name", ACTIVATIONS)
     zlim = check_interval(zlim)
-    return ActivationFigure(pyplot=True).update(name, zlim, param)
+    figure = ActivationFigure(pyplot=True)
+    figure.update(name, zlim, param)
+    return figure.settled()
 
 
 def saturation_plot(names=("logistic", "tanh"), zmax=10.0, marks=(0, 2, 5, 10), *, ax=None,
@@ -212,7 +214,8 @@ def saturation_plot(names=("logistic", "tanh"), zmax=10.0, marks=(0, 2, 5, 10), 
                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
     ax.set_yscale("log")
     ax.set_xlim(-0.03 * zmax, 1.12 * zmax)
-    ax.set_ylim(top=5.0)
+    lowest = min(activation_values(n, np.array([float(zmax)]))[1][0] for n in names)
+    ax.set_ylim(lowest / 30, 30.0)           # room for the labels above the top and below the lowest point
     ax.set_xlabel("z (the same holds for −z)")
     ax.set_ylabel("slope φ'(z), log scale")
     ax.grid(True, which="major", alpha=0.3)

@@ -38,7 +38,7 @@ class PerceptronFigure(BlitFigure):
     ``epochs`` epochs on four points."""
 
     def __init__(self, epochs, lim=(-0.5, 1.5), pyplot=False, dpi=80):
-        super().__init__((9.0, 4.2), dpi, pyplot=pyplot)
+        super().__init__((8.4, 4.3), dpi, pyplot=pyplot)
         self.lim = check_interval(lim, "lim")
         ax, ax2 = self.fig.subplots(1, 2, width_ratios=[1.0, 1.25])
         self.tint, self.line, self.grid = class_map(ax, self.lim, self.lim, resolution=121)
@@ -58,7 +58,7 @@ class PerceptronFigure(BlitFigure):
                    Line2D([], [], ls="", marker="s", color=CLASS_COLORS[1], mec="black", ms=8),
                    Line2D([], [], ls="", marker="o", mfc="none", mec=ERROR_COLOR, mew=2, ms=12)]
         ax.legend(handles, ["class 0", "class 1", "misclassified"], frameon=False, fontsize=9,
-                  loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, handletextpad=0.2, columnspacing=0.8)
+                  loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, handletextpad=0.2, columnspacing=0.8)
         self.steps = self.dynamic(ax2.step([], [], where="post", color=LINE_COLORS[0], lw=2)[0])
         self.marker = self.dynamic(ax2.plot([], [], "o", color=ERROR_COLOR, ms=8, zorder=5)[0])
         self.vline = self.dynamic(ax2.axvline(0, color=ERROR_COLOR, lw=1, ls=":"))
@@ -111,7 +111,11 @@ class PerceptronFigure(BlitFigure):
             shown = bool(np.all((self.lim[0] <= ends) & (ends <= self.lim[1])))
             if shown:
                 self.arrow.xy, self.arrow.xyann = tuple(tip), tuple(foot)
-                self.arrow_label.set_position(tip + 0.03)
+                mid = (self.lim[0] + self.lim[1]) / 2     # the label on the side of the tip facing inwards
+                right, top = tip[0] > mid, tip[1] > mid
+                self.arrow_label.set_position(tip + np.array([-0.03 if right else 0.03, -0.03 if top else 0.03]))
+                self.arrow_label.set_horizontalalignment("right" if right else "left")
+                self.arrow_label.set_verticalalignment("top" if top else "bottom")
         self.arrow.set_visible(shown)
         self.arrow_label.set_visible(shown)
 
@@ -120,7 +124,9 @@ def perceptron_plot(history, epoch=None, *, lim=(-0.5, 1.5)):
     """A perceptron after ``epoch`` epochs (default: the last): boundary and errors (a
     ``PerceptronFigure``'s matplotlib Figure)."""
     history = _check_history(history)
-    return PerceptronFigure(history.epochs, lim, pyplot=True).update(history, epoch)
+    figure = PerceptronFigure(history.epochs, lim, pyplot=True)
+    figure.update(history, epoch)
+    return figure.settled()
 
 
 @lru_cache(maxsize=128)

@@ -107,7 +107,9 @@ class DepthFigure(BlitFigure):
 
 def depth_figure(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
     """Decision regions of ``train_depth_network(...)`` over the ring data."""
-    return DepthFigure(pyplot=True).update(n_layers, width, activation, seed, epochs)
+    figure = DepthFigure(pyplot=True)
+    figure.update(n_layers, width, activation, seed, epochs)
+    return figure.settled()
 
 
 def depth_panel(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):

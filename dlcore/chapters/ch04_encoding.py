@@ -114,7 +114,7 @@ def binning_panel_figure(n_bins=3):
     return binning_figure(values, edges, one_hot(index, k),
                           example_labels=[f"d{j + 1}" for j in range(len(values))],
                           bin_labels=_bin_names(k), xlabel="range-normalised electrical output",
-                          title=f"{k} equal-width bins")
+                          title=f"{k} equal-width bins", figsize=(8.4, 3.2))
 
 
 def _bins_alt(n_bins):

@@ -48,7 +48,7 @@ class LossFigure(BlitFigure):
     cross-entropy; ``update`` shows some of them for a target (and label smoothing)."""
 
     def __init__(self, z_range=(-8.0, 8.0), pyplot=False, dpi=80):
-        super().__init__((10.4, 3.7), dpi, pyplot=pyplot)
+        super().__init__((8.4, 3.6), dpi, pyplot=pyplot)
         zr = as_float_array(z_range, "z_range", ndim=1)
         if zr.shape != (2,) or not zr[1] > zr[0]:
             raise ValueError(f"z_range must be (low, high) with low < high, got {zr.tolist()}")
@@ -113,7 +113,9 @@ def loss_figure(target=1.0, losses=("sse", "binary_cross_entropy"), *, smoothing
     ``smoothing`` ε moves a 0/1 target inwards as label smoothing does for two classes
     (CMU lecture, slide 52, with K = 2): t' = (1 − 2ε) t + ε, so 1 → 1 − ε and 0 → ε.
     """
-    return LossFigure(z_range, pyplot=True).update(target, losses, smoothing, title)
+    figure = LossFigure(z_range, pyplot=True)
+    figure.update(target, losses, smoothing, title)
+    return figure.settled()
 
 
 LOSS_CHOICES = {"both": ("sse", "binary_cross_entropy"), "sse": ("sse",),

@@ -90,7 +90,7 @@ def backprop_figure(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
     epochs = check_int(epochs, "epochs", minimum=1)
     figure = BackpropFigure(epochs, tol, pyplot=True)
     h = figure.update(lr, activation)
-    return figure.fig, h
+    return figure.settled(), h
 
 
 def _alt(activation, lr, epochs, tol):

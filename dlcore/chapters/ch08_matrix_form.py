@@ -168,7 +168,7 @@ def delta_figure(example=1, neuron=7, activation="logistic", h=1e-6):
     info = {"scalar": float(scalar[neuron]), "matrix": float(grads.delta[l][example, i]),
             "finite_difference": (e_plus - e_minus) / (2 * h)}
 
-    fig, ax = plt.subplots(figsize=(9.5, 6.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.4, 6.0), layout="constrained")
     network_diagram(net, trace, grads, example=example, show=("weights", "delta"), ax=ax)
     for txt in ax.texts:                                      # ring the chosen neuron
         if txt.get_text() == str(neuron) and txt.get_weight() == "bold":

@@ -248,7 +248,7 @@ class ReluFigure(BlitFigure):
     tolerance) and, per neuron, on how many examples z > 0 after training."""
 
     def __init__(self, epochs=2000, tol=1e-4, pyplot=False, dpi=80):
-        super().__init__((9.4, 4.0), dpi, pyplot=pyplot)
+        super().__init__((8.4, 4.0), dpi, pyplot=pyplot)
         ax0, ax1 = self.fig.subplots(1, 2, width_ratios=[2.2, 1])
         ax0.set_yscale("log")
         ax0.set(xlim=(0, epochs), ylim=(1e-5, 10.0))
@@ -301,11 +301,10 @@ class ReluFigure(BlitFigure):
             text.set_color(NEGATIVE if v == 0 else "black")
         dead = int(np.sum(values == 0))
         label = {"relu": "ReLU", "leaky_relu": f"leaky ReLU (α = {alpha:g})", "prelu": "PReLU"}[activation]
-        what = "dead neuron(s)" if activation == "relu" else "neuron(s) switched off on every example, still learning"
+        what = "dead neuron(s)" if activation == "relu" else "neuron(s) off on every example (still learning)"
         self.titles[0].set_text(f"{label}, learning rate {lr:.3g}: {dead} {what}")
         self.titles[1].set_text(f"this run: {_outcome(h)}")
-        zero = "dead" if activation == "relu" else "off"
-        self.titles[2].set_text(f"z ≤ 0 on every example ({zero}, red): {dead}")
+        self.titles[2].set_text(f"z ≤ 0 on all examples: {dead} (red)")
         return h, dead
 
 
@@ -323,7 +322,7 @@ def relu_figure(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
     tol = check_real(tol, "tol", low=0.0, allow_none=True)
     figure = ReluFigure(epochs, tol, pyplot=True)
     h, dead = figure.update(lr, activation, alpha)
-    return figure.fig, h, dead
+    return figure.settled(), h, dead
 
 
 def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):

@@ -62,7 +62,9 @@ def softmax_bars(logits, temperature=1.0, *, labels=None):
     labels = [f"class {k}" for k in range(z.size)] if labels is None else [str(x) for x in labels]
     if len(labels) != z.size:
         raise ValueError(f"labels must name each of the {z.size} logits, got {len(labels)}")
-    return SoftmaxFigure(labels, pyplot=True).update(z, temperature)
+    figure = SoftmaxFigure(labels, pyplot=True)
+    figure.update(z, temperature)
+    return figure.settled()
 
 
 def softmax_panel(logits=(1.5, -0.9, 0.6), temperature=1.0, labels=("l0", "l1", "l2")):

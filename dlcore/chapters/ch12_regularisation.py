@@ -147,7 +147,7 @@ class EarlyStoppingFigure(BlitFigure):
     they give (right); laid out once, a patience only moves what it changes."""
 
     def __init__(self, epochs=SINE_FIT["epochs"], pyplot=False, dpi=80):
-        super().__init__((9.4, 4.3), dpi, pyplot=pyplot)
+        super().__init__((8.4, 4.6), dpi, pyplot=pyplot)
         self.run = sine_run(epochs)
         h, (X, T, Xv, Tv) = self.run["history"], self.run["data"]
         self.train, self.val = np.asarray(h.loss), np.asarray(h.val_loss)
@@ -165,25 +165,28 @@ class EarlyStoppingFigure(BlitFigure):
         ax.set_xlabel("epoch", fontsize=10)
         ax.set_ylabel("loss (½ mean squared error)", fontsize=10)
         ax.grid(True, alpha=0.3)
-        handles = [Line2D([], [], color=TRAIN, lw=1.8), Line2D([], [], ls="--", color=VAL, lw=1.8),
-                   Line2D([], [], color=TRAIN, lw=1.2, alpha=0.3), Patch(color="0.85"),
-                   Line2D([], [], color="0.3", ls=":", lw=1.2),
-                   Line2D([], [], ls="", marker="*", color=BEST, ms=12, mec="k", mew=0.6)]
-        ax.legend(handles, ["training loss", "validation loss", "never trained (after the stop)",
-                            "patience window", "stop", "restored best epoch"],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, fontsize=9, frameon=False)
         grid = GRID.ravel()
-        ax_fit.plot(Xv.ravel(), Tv.ravel(), ".", color="0.75", ms=3, label="validation data")
-        ax_fit.plot(grid, np.sin(3 * grid), ":", color=TRUE, lw=1.3, label="sin(3x), the truth")
-        ax_fit.plot(grid, self.run["fits"][len(self.val) - 1], "--", color=VAL, lw=1.5,
-                    label=f"after all {len(self.val) - 1} epochs")
-        self.fit_line = self.dynamic(ax_fit.plot(grid, grid, color=BEST, lw=2.2, label="restored network")[0])
-        ax_fit.plot(X.ravel(), T.ravel(), "o", color="k", ms=5, label="training data")
+        ax_fit.plot(Xv.ravel(), Tv.ravel(), ".", color="0.75", ms=3)
+        ax_fit.plot(grid, np.sin(3 * grid), ":", color=TRUE, lw=1.3)
+        ax_fit.plot(grid, self.run["fits"][len(self.val) - 1], "--", color=VAL, lw=1.5)
+        self.fit_line = self.dynamic(ax_fit.plot(grid, grid, color=BEST, lw=2.2)[0])
+        self.dots = self.dynamic(ax_fit.plot(X.ravel(), T.ravel(), "o", color="k", ms=5)[0])
         ax_fit.set_ylim(-2.3, 2.3)
         ax_fit.set_xlabel("x", fontsize=10)
         ax_fit.set_ylabel("t", fontsize=10)
-        ax_fit.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize=9, frameon=False)
-        self.title = self.dynamic(ax.set_title(" ", fontsize=10, loc="left"))
+        handles = [Line2D([], [], color=TRAIN, lw=1.8), Line2D([], [], ls="--", color=VAL, lw=1.8),
+                   Line2D([], [], color=TRAIN, lw=1.2, alpha=0.3), Patch(color="0.85"),
+                   Line2D([], [], color="0.3", ls=":", lw=1.2),
+                   Line2D([], [], ls="", marker="*", color=BEST, ms=12, mec="k", mew=0.6),
+                   Line2D([], [], ls="", marker=".", color="0.75"), Line2D([], [], ls=":", color=TRUE, lw=1.3),
+                   Line2D([], [], ls="--", color=VAL, lw=1.5), Line2D([], [], color=BEST, lw=2.2),
+                   Line2D([], [], ls="", marker="o", color="k", ms=5)]
+        self.fig.legend(handles, ["training loss", "validation loss", "never trained (after the stop)",
+                                  "patience window", "stop", "restored best epoch", "validation data",
+                                  "sin(3x), the truth", f"after all {len(self.val) - 1} epochs", "restored network",
+                                  "training data"],
+                        loc="outside lower center", ncols=4, fontsize=9, frameon=False, columnspacing=1.2)
+        self.titles = self.title_lines(ax, 2)
 
     def update(self, patience):
         """Show Algorithm 1 with ``patience`` on the recorded run."""
@@ -200,15 +203,17 @@ class EarlyStoppingFigure(BlitFigure):
         self.fit_line.set_ydata(self.run["fits"][best])
         status = (f"stopped at epoch {stop}" if stop is not None
                   else f"never ran out of patience in {len(self.val) - 1} epochs")
-        self.title.set_text(f"Early stopping, patience {patience}: {status}, restored epoch {best} "
-                            f"(validation loss {self.val[best]:.4f})")
+        self.titles[0].set_text(f"Early stopping, patience {patience}: {status},")
+        self.titles[1].set_text(f"restored epoch {best} (validation loss {self.val[best]:.4f})")
         return self.fig
 
 
 def early_stopping_figure(patience=100, epochs=SINE_FIT["epochs"]):
     """Loss curves with Algorithm 1's stop and restored epochs marked, and the fits they give."""
     patience = check_int(patience, "patience", minimum=1)
-    return EarlyStoppingFigure(epochs, pyplot=True).update(patience)
+    figure = EarlyStoppingFigure(epochs, pyplot=True)
+    figure.update(patience)
+    return figure.settled()
 
 
 def _early_stopping_alt(patience, epochs):
@@ -326,7 +331,9 @@ class DropoutFigure(BlitFigure):
 def dropout_figure(rate=0.2, epochs=DIGITS_FIT["epochs"]):
     """Training and validation loss with dropout ``rate`` against the same network without it."""
     rate = check_real(rate, "rate", low=0.0, high=1.0, high_open=True)
-    return DropoutFigure(check_int(epochs, "epochs", minimum=1), pyplot=True).update(rate)
+    figure = DropoutFigure(check_int(epochs, "epochs", minimum=1), pyplot=True)
+    figure.update(rate)
+    return figure.settled()
 
 
 def _dropout_alt(rate, epochs):

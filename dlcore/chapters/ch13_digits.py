@@ -237,7 +237,7 @@ class DigitsFigure(BlitFigure):
     beside a reference run in grey, on axes fixed for every setting."""
 
     def __init__(self, epochs=20, batch_size=32, seed=0, reference=(0.5, "he", 0.01), pyplot=False, dpi=80):
-        super().__init__((8.8, 3.9), dpi, pyplot=pyplot)
+        super().__init__((8.4, 3.9), dpi, pyplot=pyplot)
         ax1, ax2 = self.fig.subplots(1, 2)
         self.lines = {k: self.dynamic(ax.plot([], [], color=c, ls=ls, lw=w)[0]) for k, ax, c, ls, w in (
             ("ref loss", ax1, GREY, "--", 1.6), ("ref acc", ax2, GREY, "--", 1.6),
@@ -290,7 +290,7 @@ def digits_figure(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=
     _key(lr, init, sigma, epochs, batch_size, seed)
     figure = DigitsFigure(epochs, batch_size, seed, reference, pyplot=True)
     figure.update(lr, init, sigma)
-    return figure.fig
+    return figure.settled()
 
 
 def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):

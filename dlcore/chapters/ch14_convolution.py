@@ -55,7 +55,7 @@ class ReceptiveFieldFigure(BlitFigure):
     on the input and the value it produces on the map (the only things that change)."""
 
     def __init__(self, image, kernel, stride=1, padding=0, *, activation="relu", pyplot=False, dpi=80):
-        super().__init__((9.6, 3.9), dpi, pyplot=pyplot)
+        super().__init__((8.4, 3.7), dpi, pyplot=pyplot)
         x, w = as_image(image, "image"), as_image(kernel, "kernel")
         (sh, sw), (ph, pw) = pair(stride, "stride", 1), pair(padding, "padding", 0)
         self.activation, self.stride, self.w = activation, (sh, sw), w
@@ -103,7 +103,8 @@ def receptive_field_figure(image, kernel, stride=1, padding=0, position=(0, 0), 
     the output value it produces is outlined on the feature map.
     """
     figure = ReceptiveFieldFigure(image, kernel, stride, padding, activation=activation, pyplot=True)
-    return figure.update(position, title)
+    figure.update(position, title)
+    return figure.settled()
 
 
 KERNELS = {
@@ -164,7 +165,7 @@ def conv_figure(image=IMAGES[0], kernel=next(iter(KERNELS)), stride=1, padding=0
     in reading order. Returns (figure, feature map)."""
     stride, padding = _check(image, kernel, stride, padding)
     figure = _show(image, kernel, stride, padding, check_int(window, "window", minimum=0), pyplot=True)
-    return figure.fig, figure.fmap
+    return figure.settled(), figure.fmap
 
 
 class _Current:

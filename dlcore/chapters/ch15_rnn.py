@@ -112,7 +112,7 @@ def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
     """Gradient norm per time step for one recurrent scale ρ, beside the prediction ρ^(T−t)."""
     figure = _rnn_figure(pyplot=True)
     norms = _show_rnn(figure, scale, activation, length)
-    return figure.fig, norms
+    return figure.settled(), norms
 
 
 def rnn_gradient_panel(scale=1.0, activation="tanh", length=30):

@@ -124,7 +124,7 @@ def lstm_gradient_figure(length=40, forget_bias=2.0):
     """‖∂E/∂h_t‖ per step for a simple RNN and an LSTM on the same long-range task."""
     figure = _lstm_figure(pyplot=True)
     curves = _show_lstm(figure, length, forget_bias)
-    return figure.fig, curves
+    return figure.settled(), curves
 
 
 def lstm_gradient_panel(length=40, forget_bias=2.0):

@@ -42,10 +42,13 @@ def figure_html(fig, alt, dpi=80):
     9 px: ``tests/test_figure_text.py``); in a page narrower than the image it scrolls
     sideways inside its ``dlcore-frame`` box (``site/static/book.css``) instead of shrinking."""
     buf = io.BytesIO()
+    fig.canvas.draw()        # the constrained layout settles over two draws (savefig's is the second)
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 9})
     plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (f'<div class="dlcore-frame" style="overflow-x:auto;max-width:100%">'
+    # the box can be scrolled with the keyboard too (tabindex), and says what it holds
+    return (f'<div class="dlcore-frame" tabindex="0" role="region" aria-label="figure" '
+            f'style="overflow-x:auto;max-width:100%">'
             f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
             f'style="max-width:none;height:auto"></div>')
 

@@ -120,7 +120,9 @@ class ExplorerFigure(BlitFigure):
         super().__init__((width, height), dpi, glyph_text=True, max_keys=12)
         self.layer_names = list(layer_names)
         grid = self.fig.add_gridspec(2, 4, height_ratios=[1.0, 3.2], width_ratios=[1.35, 1, 1, 1])
-        self.loss_ax = self.fig.add_subplot(grid[0, :])
+        self.loss_ax = self.fig.add_subplot(grid[0, :3])
+        self.legend_ax = self.fig.add_subplot(grid[0, 3])     # the loss curves' legend, beside them
+        self.legend_ax.axis("off")
         self.var_ax = self.fig.add_subplot(grid[1, 0])
         self.hist_axes = [self.fig.add_subplot(grid[1, c + 1]) for c in range(3)]
         self._setup_loss()
@@ -144,7 +146,7 @@ class ExplorerFigure(BlitFigure):
         self._lines, self._events = {}, {}
         for run, color in enumerate(RUN_COLORS):
             for split, style in (("train", "-"), ("val", "--")):
-                label = f"{'current' if run == 0 else 'pinned'} run, {'training' if split == 'train' else 'validation'}"
+                label = f"{'current' if run == 0 else 'pinned'}: {'training' if split == 'train' else 'validation'}"
                 self._lines[run, split] = self.dynamic(ax.plot([], [], style, color=color, lw=1.8, label=label)[0])
             self._events[run] = [self.dynamic(a) for a in (
                 ax.axvline(0, color=color, ls=":", lw=1.2, visible=False),
@@ -211,12 +213,12 @@ class ExplorerFigure(BlitFigure):
         bottom = max(ax.get_tightbbox(r).y1 for ax in [self.var_ax] + self.hist_axes)
         split_y = (top + bottom) / 2 if bottom < top else self.loss_ax.bbox.y0 - 2
         split_x = (self.var_ax.bbox.x1 + self.hist_axes[0].bbox.x0) / 2
-        return [([self.loss_ax], (0.0, split_y, W, H)),
+        return [([self.loss_ax, self.legend_ax], (0.0, split_y, W, H)),
                 ([self.var_ax], (0.0, 0.0, split_x, split_y)),
                 (self.hist_axes, (split_x, 0.0, W, split_y))]
 
     def key(self, axes):
-        if axes == [self.loss_ax]:
+        if axes == [self.loss_ax, self.legend_ax]:
             return (self.loss_ax.get_xlim(), self._legend_state)
         if axes == [self.var_ax]:
             return self.var_ax.get_xlim()
@@ -254,8 +256,8 @@ class ExplorerFigure(BlitFigure):
             self._legend_state = shown
             lines = [self._lines[run, split] for run in (0, 1) if run == 0 or shown[0]
                      for split in ("train", "val") if split == "train" or shown[1]]
-            self.loss_ax.legend(handles=lines, fontsize=FONT - 0.5, ncols=2, loc="upper right",
-                                frameon=True, framealpha=0.85, edgecolor="none")
+            self.legend_ax.legend(handles=lines, labels=[l.get_label() for l in lines], fontsize=FONT - 0.5,
+                                  loc="upper left", frameon=False, borderaxespad=0.0)
         self.loss_ax.set_title(title, fontsize=FONT + 1)
 
     def _mark_events(self, run, h):

@@ -213,7 +213,7 @@ class LiveAxis:
         self.labels = [figure.dynamic(ax.text(0, 0, "−0.000", transform=pad, fontsize=fontsize,
                                               ha="right" if y else "center", va="center" if y else "top"))
                        for _ in range(nbins + 4)]
-        (ax.yaxis if y else ax.xaxis).labelpad = 3.6 * fontsize if y else 1.6 * fontsize   # clear of the labels
+        (ax.yaxis if y else ax.xaxis).labelpad = 4.6 * fontsize if y else 1.6 * fontsize   # clear of the labels
         self.lo, self.hi = 0.0, 1.0
 
     def _t(self, v):
@@ -228,7 +228,10 @@ class LiveAxis:
     def set_limits(self, lo, hi):
         """Show ``lo`` … ``hi``: ticks where matplotlib's locator puts them."""
         self.lo, self.hi = float(lo), float(hi)
-        ticks = [t for t in self.locator.tick_values(lo, hi) if lo <= t <= hi][:len(self.labels)]
+        ticks = [t for t in self.locator.tick_values(lo, hi) if lo <= t <= hi]
+        if self.which == "x":           # a label centred on either end would reach past the axes
+            ticks = [t for t in ticks if 0.02 < self.map(t) < 0.98] or ticks
+        ticks = ticks[:len(self.labels)]
         at = self.map(ticks)
         other = np.zeros(len(ticks))
         xy = (other, at) if self.which == "y" else (at, other)
@@ -283,19 +286,27 @@ class BlitFigure:
         self.text = GlyphText(dpi) if glyph_text else None
 
     def dynamic(self, artist):
-        """Mark ``artist`` as changing: it is left out of the cached static layer."""
+        """Mark ``artist`` as changing: it is left out of the cached static layer, and (unless
+        it is an axes' title or the figure's suptitle, whose room the layout keeps) out of the
+        layout, so that what it shows at the first draw cannot move the axes."""
         artist.set_animated(True)
+        titles = [t for ax in self.fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
+        if artist is not self.fig._suptitle and not any(artist is t for t in titles):
+            artist.set_in_layout(False)
         self._dynamic.append(artist)
         return artist
 
     def title_lines(self, ax, n, fontsize=10):
         """``n`` changing one-line texts stacked above ``ax``, left-aligned, first on top:
         a title of several lines that ``GlyphText`` can draw (it draws one line a text)."""
+        ax.set_title("\n".join(["Ag"] * n), fontsize=fontsize, loc="left", color="none",
+                     linespacing=1.45)                                      # keeps their room
         lines = []
         for i in range(n):
-            offset = offset_copy(ax.transAxes, fig=self.fig, y=4 + (n - 1 - i) * 1.3 * fontsize, units="points")
-            lines.append(self.dynamic(ax.text(0.0, 1.0, "Ag", transform=offset, ha="left", va="bottom",
-                                              fontsize=fontsize)))   # "Ag": room for the layout
+            offset = offset_copy(ax.transAxes, fig=self.fig, y=6 + (n - 1 - i) * 1.2 * fontsize, units="points")
+            text = ax.text(0.0, 1.0, "", transform=offset, ha="left", va="bottom", fontsize=fontsize)
+            text.set_in_layout(False)    # a long line may reach past the axes without squeezing them
+            lines.append(self.dynamic(text))
         return lines
 
     def regions(self):
@@ -307,9 +318,17 @@ class BlitFigure:
         """What the static layer of ``axes`` depends on (default: the view limits)."""
         return tuple((ax.get_xlim(), ax.get_ylim()) for ax in axes)
 
+    def settled(self):
+        """Draw once and return the Figure: matplotlib's constrained layout settles over two
+        draws, so a figure shown by a notebook (which draws it once more) or saved gets the
+        settled layout."""
+        self.fig.canvas.draw()
+        return self.fig
+
     def _layout(self):
-        """Solve the constrained layout once, freeze it, and keep each region's empty background."""
+        """Solve the constrained layout (two draws), freeze it, and keep each region's empty background."""
         canvas = self.fig.canvas
+        canvas.draw()
         canvas.draw()
         self.fig.set_layout_engine("none")
         renderer = canvas.get_renderer()

@@ -105,8 +105,9 @@ def descent_1d(f, paths, extent, *, f_min=None, separate=False, title=None, max_
         ax1.yaxis.set_major_locator(LogLocator(numticks=6))
         ax1.yaxis.set_minor_locator(NullLocator())
     ax1.grid(alpha=0.3)
-    if any(label is not None for label in paths):
-        (ax1 if separate else axes[0]).legend(frameon=False, fontsize=8)
+    if any(label is not None for label in paths):   # below the axes, clear of every curve
+        (ax1 if separate else axes[0]).legend(frameon=False, fontsize=8.5, loc="upper center",
+                                              bbox_to_anchor=(0.5, -0.2), ncols=2)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

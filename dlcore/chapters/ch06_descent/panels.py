@@ -42,7 +42,7 @@ class StepSizeFigure(BlitFigure):
     f(x_k) − min f against the step k on a log scale (right), on axes fixed for every η."""
 
     def __init__(self, curvature=4.0, x0=1.0, steps=20, pyplot=False, dpi=80):
-        super().__init__((9.6, 3.8), dpi, pyplot=pyplot)
+        super().__init__((8.4, 3.8), dpi, pyplot=pyplot)
         self.q, self.x0 = _quadratic(curvature, x0)
         self.steps = check_int(steps, "steps", minimum=1)
         self.reach = 1.6 * abs(self.x0)
@@ -90,7 +90,7 @@ def step_size_figure(lr=0.1, curvature=4.0, x0=1.0, steps=20):
     """Gradient descent on f(x) = ½ c x² from x0 with step η, titled with its regime."""
     figure = StepSizeFigure(curvature, x0, steps, pyplot=True)
     figure.update(lr)
-    return figure.fig
+    return figure.settled()
 
 
 def step_size_panel(lr=0.1, curvature=4.0, x0=1.0, steps=20):
@@ -187,7 +187,9 @@ def descent_panel_figure(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs
     """The (w, b) path of one linear neuron trained by ``fit`` on 20 noisy points of a line
     (``descent.line_data(20, rng=seed)``), drawn on the contours of its loss. Gradients are
     averaged over each batch (``reduction="mean"``), so η is the step of every update."""
-    return DescentFigure(check_int(seed, "seed", minimum=0), pyplot=True).update(batch, lr, momentum, epochs)
+    figure = DescentFigure(check_int(seed, "seed", minimum=0), pyplot=True)
+    figure.update(batch, lr, momentum, epochs)
+    return figure.settled()
 
 
 def descent_panel(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, seed=0):
