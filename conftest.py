@@ -2,10 +2,15 @@
 what must share a process together when pytest-xdist runs the suite on several workers."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-import pytest
+
+# Panels created by tests and by the chapters nbval runs train nothing in the background
+# (dlcore.ui.live.BACKGROUND): other tests and cells would pay for it. Tests of the
+# background work switch it on themselves.
+os.environ.setdefault("DLCORE_BACKGROUND", "0")
 
 _CHAPTER = re.compile(r"^\d\d_.+\.md$")
 

@@ -36,6 +36,16 @@ find "$nm/@jupyter-widgets/html-manager/dist" -maxdepth 1 -type f \
     ! -name '*.map' ! -name '*amd*' -exec cp {} "$tmp/html-manager/" \;
 cp "$nm/@jupyter-widgets/html-manager/LICENSE" "$tmp/html-manager/LICENSE"
 
+# html-manager compiles its widget-state JSON schema with a default Ajv, whose strict mode logs
+# "strict mode: use allowUnionTypes to allow union type keyword" on every widget page. The
+# schema does use union types on purpose, so give Ajv the option its message asks for.
+ajv='rp=new(ep()),ip=rp.compile(tp)'
+if [ "$(grep -c -F "$ajv" "$tmp/html-manager/embed.js")" != 1 ]; then
+    echo "vendor.sh: html-manager's Ajv set-up changed; update the allowUnionTypes patch" >&2
+    exit 1
+fi
+sed -i 's/rp=new(ep()),ip=rp.compile(tp)/rp=new(ep())({allowUnionTypes:!0}),ip=rp.compile(tp)/' "$tmp/html-manager/embed.js"
+
 chmod 755 "$tmp"   # mktemp -d creates it 0700
 rm -rf _vendor
 mv "$tmp" _vendor

@@ -38,3 +38,37 @@ def image(out):
     """The PNG (base64) an Output widget currently shows; fails if it shows none."""
     assert out.outputs and "image/png" in out.outputs[-1]["data"]
     return out.outputs[-1]["data"]["image/png"]
+
+
+def panel_png(panel):
+    """The PNG a live panel shows now (``dlcore.ui.live.live_panel``: an Image widget)."""
+    data = bytes(panel.image.value)
+    assert data.startswith(b"\x89PNG"), "the panel must show a PNG"
+    return data
+
+
+def figure_text(fig):
+    """Every visible text of a matplotlib figure, joined: titles (all positions), the
+    suptitle, figure texts and axes texts, legends' labels."""
+    parts = []
+    if fig._suptitle is not None:
+        parts.append(fig._suptitle.get_text())
+    parts += [t.get_text() for t in fig.texts if t.get_visible()]
+    for ax in fig.axes:
+        parts += [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
+        parts += [t.get_text() for t in ax.texts if t.get_visible()]
+        legend = ax.get_legend()
+        if legend is not None:
+            parts += [t.get_text() for t in legend.get_texts()]
+    return "\n".join(p for p in parts if p)
+
+
+def description(panel, contains, timeout=5.0):
+    """The text a live panel gives screen readers for its figure, once it mentions
+    ``contains`` (it follows the controls 0.4 s after they rest)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while contains not in panel.description.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return panel.description.value

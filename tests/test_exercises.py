@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dlcore.teaching.checks import check
 from dlcore.teaching.exercises import FunctionExercise, NumberExercise, fingerprint
 
 Z = np.linspace(-3, 3, 13)
@@ -31,7 +32,7 @@ def test_correct_function_passes_in_any_equivalent_form(capsys):
 ])
 def test_wrong_functions_fail_with_a_hint_but_not_the_answer(capsys, wrong, says):
     ex = tanh_exercise()
-    assert ex.check(wrong) is False
+    assert not ex.check(wrong)
     out = capsys.readouterr().out
     assert says in out
     assert "0.0099" not in out and "cosh" not in out   # no part of the answer is printed
@@ -118,3 +119,26 @@ def test_bad_arguments_of_the_exercise_itself():
         FunctionExercise("x", A, fingerprint(A, 2), 2, hint="", shape=4)
     with pytest.raises(ValueError, match="shape"):
         FunctionExercise("x", A, fingerprint(A, 2), 2, hint="", shape=(2, -1))
+
+
+@pytest.mark.parametrize("code", [
+    "ex.check(None)",
+    "ex.check(-0.1167494)",
+    "check('Table 4', [0.4715], [0.47151], 4)",
+])
+def test_a_check_cell_shows_its_message_only(code):
+    """As the last line of a notebook cell, a check shows its printed message and no stray
+    True/False: run the cell in a real IPython shell and read what it displays."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    shell = InteractiveShell.instance()
+    shell.user_ns.update(ex=NumberExercise("delta8", fingerprint(-0.116749, 4), 4, hint="slope"),
+                         check=check)
+    with capture_output() as cap:
+        result = shell.run_cell(code, store_history=False)
+    assert result.success, result.error_in_exec
+    lines = cap.stdout.strip().splitlines()
+    assert lines, "the check printed no message"
+    assert not any(line.split(":")[-1].strip() in ("True", "False") for line in lines), cap.stdout
+    assert not cap.outputs, f"a displayed value besides the message: {cap.outputs}"

@@ -13,13 +13,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dlcore.ui import static as ui_static  # noqa: E402
-from dlcore.ui.explorer import (  # noqa: E402
-    STATIC_ACTIVATIONS,
-    STATIC_SIGMAS,
-    Explorer,
-    explorer,
-    run_alt,
-)
+from dlcore.ui.explorer import Explorer, explorer  # noqa: E402
+from dlcore.ui.explorer_static import STATIC_ACTIVATIONS, STATIC_SIGMAS, run_alt  # noqa: E402
 
 SMALL = dict(dataset="xor blobs", activation="linear", init="normal", sigma=0.01,
              depth=2, width=8, epochs=5, lr=0.01)
@@ -108,8 +103,8 @@ def test_live_form_without_the_environment_variable(monkeypatch):
     monkeypatch.delenv("DLCORE_STATIC_PANELS", raising=False)
     box = explorer(**SMALL)
     assert not hasattr(box, "frames")
-    assert "sigma" in box.controls and "image/png" in box.output.outputs[0]["data"]
-    before = box.output.outputs
+    assert "sigma" in box.controls and bytes(box.image.value).startswith(b"\x89PNG")
+    before = bytes(box.image.value)
     box.controls["sigma"].value = 0.2
-    assert box.output.outputs != before
+    assert bytes(box.image.value) != before
     assert np.isclose(box.explorer.current["settings"]["sigma"], 0.2)

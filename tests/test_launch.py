@@ -139,6 +139,8 @@ def test_binder_postbuild_makes_chapters_open_as_notebooks(tmp_path):
     env = dict(os.environ, NB_PYTHON_PREFIX=str(tmp_path))
     subprocess.run(["bash", str(REPO / "binder" / "postBuild")], cwd=REPO, env=env, check=True)
     written = json.loads((tmp_path / "share/jupyter/lab/settings/overrides.json").read_text())
-    assert written == json.loads((REPO / "site" / "lab-overrides.json").read_text())
+    assert written == json.loads((REPO / "site" / "lab" / "overrides.json").read_text())
+    assert (tmp_path / "share/jupyter/lab/workspaces/default-37a8.jupyterlab-workspace").exists()
+    assert (tmp_path / "etc/jupyter/jupyter_lab_config.py").exists()
     viewers = written["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert viewers["markdown"] == "Jupytext Notebook"

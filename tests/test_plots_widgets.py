@@ -1,6 +1,7 @@
 """The plotting and widget layers: right data on the axes, clear errors, live updates."""
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from helpers import description  # noqa: E402
 import pytest  # noqa: E402
 
 import dlcore as dl  # noqa: E402
@@ -74,12 +75,13 @@ def test_backprop_panel_redraws_when_the_slider_moves():
     from dlcore.chapters.ch07_backprop import backprop_figure, backprop_panel
 
     panel = backprop_panel(epochs=200)
-    slider, dropdown = panel.children[0].children
-    out = panel.children[1]
-    first = out.outputs
-    assert first and "image/png" in first[-1]["data"]
+    slider = panel.controls["lr"]
+    assert slider.continuous_update                       # the figure follows the drag
+    first = bytes(panel.image.value)
+    assert first.startswith(b"\x89PNG")
     slider.value = 2.0
-    assert out.outputs != first
+    assert bytes(panel.image.value) != first
+    assert "learning rate 2," in description(panel, "learning rate 2,")   # what a screen reader reads
     with pytest.raises(ValueError, match="activation"):
         backprop_figure(activation="swish")
     with pytest.raises(ValueError, match="lr"):

@@ -8,7 +8,7 @@ from dlcore.nn import perceptron  # noqa: E402
 from dlcore.viz import regions  # noqa: E402
 
 pytest.importorskip("ipywidgets")
-from helpers import image  # noqa: E402
+from helpers import figure_text, panel_png  # noqa: E402
 
 from dlcore.chapters import ch01_neurons as ch01  # noqa: E402
 from dlcore.chapters import ch02_perceptrons as ch02  # noqa: E402
@@ -45,7 +45,7 @@ def test_activation_grid_draws_function_and_derivative_per_activation():
 
 def test_activation_plot_and_saturation_plot():
     fig = ch01.activation_plot("tanh", (-3, 3))
-    assert len(fig.axes) == 2 and "φ'(3) = 0.00987" in fig.axes[1].get_title()
+    assert len(fig.axes) == 2 and "φ'(3) = 0.00987" in figure_text(fig)
     fig = ch01.saturation_plot(zmax=10)
     assert fig.axes[0].get_yscale() == "log"
 
@@ -69,16 +69,21 @@ def test_plots_reject_bad_arguments(call, exc, word):
         call()
 
 
+def figure_weights(h, epoch):
+    return h.weights[epoch]
+
+
 def test_perceptron_plot_rings_the_misclassified_points():
     X, y = perceptron.truth_table("xor")
     h = perceptron.train(X, y, lr=0.1, epochs=10, w0=[0.05, 0.1, 0.1], stop=False)
-    fig = ch02.perceptron_plot(h, 0)
-    ax = fig.axes[0]
-    rings = [c for c in ax.collections if c.get_label() == "misclassified"]
-    assert len(rings) == 1 and len(rings[0].get_offsets()) == h.errors[0]
-    assert f"{h.errors[0]} misclassified" in ax.get_title()
-    step = fig.axes[1].get_lines()[0]
-    np.testing.assert_array_equal(step.get_ydata(), h.errors)
+    figure = ch02.PerceptronFigure(h.epochs)
+    fig = figure.update(h, 0)
+    # the ringed points are exactly the examples the perceptron gets wrong after epoch 0
+    wrong = np.array([(x @ figure_weights(h, 0)[1:] + figure_weights(h, 0)[0] > 0) != t for x, t in zip(X, y)])
+    np.testing.assert_array_equal(figure.rings.get_offsets(), X[wrong])
+    assert wrong.sum() == h.errors[0]
+    assert f"{h.errors[0]} misclassified" in figure_text(fig)
+    np.testing.assert_array_equal(figure.steps.get_ydata(), h.errors)
 
 
 def test_decision_regions_shades_by_the_prediction():
@@ -90,17 +95,18 @@ def test_decision_regions_shades_by_the_prediction():
 # ------------------------------------------------------------------ panels
 def test_activation_panel_redraws_and_enables_the_slope_only_when_used():
     panel = ch01.activation_panel("logistic", (-6, 6))
-    (act, zr), slope, out = panel.children[0].children, panel.children[1], panel.children[2]
-    first = image(out)
+    act, zr, slope = (panel.controls[k] for k in ("activation", "z_range", "slope"))
+    assert zr.continuous_update and slope.continuous_update     # redrawn while dragged
+    first = panel_png(panel)
     assert slope.disabled
     zr.value = (-15.0, 15.0)
-    second = image(out)
+    second = panel_png(panel)
     assert second != first
     act.value = "leaky_relu"
     assert not slope.disabled and slope.value == pytest.approx(0.01)
-    third = image(out)
+    third = panel_png(panel)
     slope.value = 0.3
-    assert image(out) != third
+    assert panel_png(panel) != third
     act.value = "prelu"
     assert slope.value == pytest.approx(0.25)
 
@@ -118,24 +124,23 @@ def test_activation_panel_rejects_bad_arguments(kwargs, exc, word):
 
 def test_perceptron_panel_steps_through_epochs():
     panel = ch02.perceptron_panel(gate="xor", epochs=12, seed=1, epoch=0)
-    (gate, seed), rule, epoch, out = (panel.children[0].children, panel.children[1],
-                                      panel.children[2], panel.children[3])
-    assert epoch.max == 12 and epoch.value == 0
-    first = image(out)
+    gate, seed, rule, epoch = (panel.controls[k] for k in ("gate", "seed", "rule", "epoch"))
+    assert epoch.max == 12 and epoch.value == 0 and epoch.continuous_update
+    first = panel_png(panel)
     epoch.value = 2
-    second = image(out)
+    second = panel_png(panel)
     assert second != first
     gate.value = "and"
-    assert image(out) != second
+    assert panel_png(panel) != second
     rule.value = "batch"
     seed.value = 4
-    assert image(out)
+    assert panel_png(panel)
 
 
 def test_perceptron_panel_default_epoch_is_the_converged_one():
     panel = ch02.perceptron_panel(gate="and", epochs=40, seed=0)
     h = ch02.perceptron_run("and", "online", 0.1, 40, 0)
-    assert panel.children[2].value == h.converged_at
+    assert panel.controls["epoch"].value == h.converged_at
     assert ch02.perceptron_run("xor", epochs=5) is ch02.perceptron_run("xor", epochs=5)   # cached
 
 
@@ -166,10 +171,10 @@ def test_ring_data_is_seeded_and_labelled_by_radius():
 
 def test_depth_panel_retrains_when_a_slider_moves():
     panel = ch03.depth_panel(n_layers=1, width=2, epochs=30)
-    (layers, wide), act, out = panel.children[0].children, panel.children[1], panel.children[2]
-    first = image(out)
+    layers = panel.controls["n_layers"]
+    first = panel_png(panel)
     layers.value = 2
-    assert image(out) != first
+    assert panel_png(panel) != first
     net, history = ch03.train_depth_network(2, 2, "tanh", 0, 30)
     assert [layer.n_out for layer in net.layers] == [2, 1] and len(history.loss) == 31
     with pytest.raises(ValueError, match="n_layers"):

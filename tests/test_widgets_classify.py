@@ -6,7 +6,7 @@ import dlcore as dl  # noqa: E402
 
 pytest.importorskip("ipywidgets")
 import ipywidgets as W  # noqa: E402
-from helpers import image  # noqa: E402
+from helpers import description, figure_text, panel_png  # noqa: E402
 
 from dlcore.chapters import ch11_softmax as ch11  # noqa: E402
 from dlcore.chapters import ch13_digits as ch13  # noqa: E402
@@ -39,7 +39,7 @@ def test_confusion_counts_and_plot():
     C = ch13.confusion_counts(y, p, 3)
     np.testing.assert_array_equal(C, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
     fig = ch13.confusion_plot(y, p, 3)
-    assert "2 errors" in fig.axes[0].get_title()
+    assert "2 errors" in figure_text(fig)
     assert {t.get_text() for t in fig.axes[0].texts} >= {"1", "2"}
 
 
@@ -130,16 +130,16 @@ def test_training_progress_reports_divergence():
 
 def test_softmax_panel_draws_its_default_and_redraws_on_change():
     box = ch11.softmax_panel()
-    out = find(box, W.Output)[0]
-    first = image(out)
-    sliders = find(box, W.FloatSlider)
+    first = panel_png(box)
+    sliders = [box.controls[k] for k in ("z0", "z1", "z2")]
     assert [s.value for s in sliders] == [1.5, -0.9, 0.6]
+    assert all(s.continuous_update for s in sliders)
     sliders[1].value = 2.0
-    second = image(out)
+    second = panel_png(box)
     assert second != first
-    temp = find(box, W.FloatLogSlider)[0]
-    temp.value = 0.1
-    assert image(out) not in (first, second)
+    box.controls["temperature"].value = 0.1
+    assert panel_png(box) not in (first, second)
+    assert "temperature 0.1" in description(box, "temperature 0.1")   # the figure's text for screen readers
 
 
 @pytest.mark.parametrize("kwargs, word", [({"logits": (1.0, 2.0)}, "three"),
@@ -152,13 +152,11 @@ def test_softmax_panel_rejects_bad_arguments(kwargs, word):
 
 def test_digits_panel_trains_caches_and_redraws():
     box = ch13.digits_panel(epochs=3)
-    out = find(box, W.Output)[0]
-    first = image(out)
-    sigma = [s for s in find(box, W.FloatLogSlider) if "σ" in s.description][0]
-    init = find(box, W.Dropdown)[0]
+    first = panel_png(box)
+    sigma, init = box.controls["sigma"], box.controls["init"]
     assert sigma.disabled
     init.value = "normal"
-    assert not sigma.disabled and image(out) != first
+    assert not sigma.disabled and panel_png(box) != first
     run = ch13.digits_run(0.5, "normal", 0.01, 3)
     assert ch13.digits_run(0.5, "normal", 0.01, 3) is run            # cached
     assert ch13.digits_run(0.5, "he", 0.3, 3) is ch13.digits_run(0.5, "he", 0.01, 3)   # σ ignored for He

@@ -3,6 +3,7 @@ the figures mark what they claim, the panels draw their default and redraw, bad 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from helpers import figure_text, panel_png  # noqa: E402
 
 import dlcore as dl  # noqa: E402
 from dlcore.chapters import ch12_regularisation as ch12  # noqa: E402
@@ -57,13 +58,14 @@ def test_sine_run_keeps_the_fit_of_every_possible_best_epoch():
 
 
 def test_early_stopping_figure_marks_stop_and_best():
-    fig = ch12.early_stopping_figure(patience=20, epochs=EPOCHS)
+    figure = ch12.EarlyStoppingFigure(EPOCHS)
+    fig = figure.update(20)
     stop, best = algorithm1(ch12.sine_run(EPOCHS)["history"].val_loss, 20)
-    title = fig.axes[0].get_title(loc="left")
+    title = figure_text(fig)
     assert "patience 20" in title and f"restored epoch {best}" in title
     assert (f"stopped at epoch {stop}" in title) if stop is not None else ("never" in title)
-    star = [l for l in fig.axes[0].get_lines() if l.get_marker() == "*"]
-    assert len(star) == 1 and star[0].get_xdata()[0] == best
+    assert figure.star.get_xdata()[0] == best
+    np.testing.assert_array_equal(figure.fit_line.get_ydata(), ch12.sine_run(EPOCHS)["fits"][best])
 
 
 def test_digits_networks_differ_only_by_dropout():
@@ -83,26 +85,30 @@ def test_dropout_run_is_cached_and_rate_rounded():
 
 
 def test_dropout_figure_compares_with_no_dropout():
-    fig = ch12.dropout_figure(0.3, epochs=DIGITS_EPOCHS)
-    labels = [l.get_label() for l in fig.axes[0].get_lines()]
-    assert any(s.startswith("rate 0.3") for s in labels) and any(s.startswith("no dropout") for s in labels)
-    assert "ρ = 0.7" in fig.axes[0].get_title(loc="left")
-    fig0 = ch12.dropout_figure(0.0, epochs=DIGITS_EPOCHS)
-    assert len(fig0.axes[0].get_lines()) == 2
+    figure = ch12.DropoutFigure(DIGITS_EPOCHS)
+    fig = figure.update(0.3)
+    h, _ = ch12.dropout_run(0.3, epochs=DIGITS_EPOCHS)
+    np.testing.assert_array_equal(figure.train.get_ydata(), h.loss)          # this rate, in colour
+    ref, _ = ch12.dropout_run(0.0, epochs=DIGITS_EPOCHS)
+    grey = [l for l in fig.axes[0].get_lines() if not l.get_animated()]       # no dropout, in grey
+    np.testing.assert_array_equal(grey[0].get_ydata(), ref.loss)
+    assert "ρ = 0.7" in figure_text(fig) and "no dropout" in figure_text(fig)
 
 
 def test_panels_draw_their_default_and_redraw():
     es = ch12.early_stopping_panel(patience=30, epochs=EPOCHS)
-    first = es.output.outputs[0]["data"]["image/png"]
-    es.slider.value = 5
-    assert es.output.outputs[0]["data"]["image/png"] != first
-    assert "patience" in es.slider.description
+    slider = es.controls["patience"]
+    first = panel_png(es)
+    slider.value = 5
+    assert panel_png(es) != first
+    assert "patience" in slider.description and slider.continuous_update
 
     do = ch12.dropout_panel(rate=0.2, epochs=DIGITS_EPOCHS)
-    first = do.output.outputs[0]["data"]["image/png"]
-    assert "drop probability" in do.slider.description
-    do.slider.value = 0.4
-    assert do.output.outputs[0]["data"]["image/png"] != first
+    slider = do.controls["rate"]
+    first = panel_png(do)
+    assert "drop probability" in slider.description and slider.continuous_update
+    slider.value = 0.4
+    assert panel_png(do) != first
 
 
 @pytest.mark.parametrize("call, exc", [

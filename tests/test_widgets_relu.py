@@ -18,9 +18,7 @@ def _close_figures():
     plt.close("all")
 
 
-def _image(out):
-    assert out.outputs, "the panel must draw its default figure at creation"
-    return out.outputs[-1]["data"]["image/png"]
+from helpers import figure_text, panel_png as _image  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- delta panel
@@ -59,14 +57,16 @@ def test_delta_figure_three_ways_agree_and_match_eq_34():
 
 def test_delta_panel_redraws_when_a_dropdown_changes():
     panel = ch08.delta_panel()
-    example, neuron, activation = panel.children[0].children
-    out = panel.children[1]
-    first = _image(out)
+    example, neuron, activation = (panel.controls[k] for k in ("example", "neuron", "activation"))
+    first = _image(panel)
     neuron.value = 8
-    second = _image(out)
+    second = _image(panel)
     assert second != first
     activation.value = "relu"
-    assert _image(out) != second
+    assert _image(panel) != second
+    neuron.value = 7
+    activation.value = "logistic"
+    assert _image(panel) == first                                 # drawn once, kept
     assert example.value == 1 and len(plt.get_fignums()) == 0     # no figure left open
 
 
@@ -95,23 +95,23 @@ def test_relu_figure_counts_dead_units():
     assert h.status == "converged" and dead == 1                   # neuron 4 is dead from the start
     _, h5, dead5 = ch09.relu_figure(lr=0.5, activation="relu", epochs=300)
     assert h5.final_loss == pytest.approx(0.5 * np.sum(D.T ** 2)) and dead5 == 4
-    assert "dead" in fig._suptitle.get_text()
+    assert "dead" in figure_text(fig)
 
 
 def test_relu_panel_redraws_when_the_sliders_move():
     panel = ch09.relu_panel(epochs=300)
-    lr, activation, alpha = panel.children[0].children
-    out = panel.children[1]
+    lr, activation, alpha = (panel.controls[k] for k in ("lr", "activation", "alpha"))
     assert alpha.disabled                                          # α only matters for leaky ReLU
-    first = _image(out)
+    assert lr.continuous_update and alpha.continuous_update
+    first = _image(panel)
     lr.value = 0.5
-    second = _image(out)
+    second = _image(panel)
     assert second != first
     activation.value = "leaky_relu"
     assert not alpha.disabled
-    third = _image(out)
+    third = _image(panel)
     alpha.value = 0.2
-    assert _image(out) != third
+    assert _image(panel) != third
     activation.value = "prelu"
     assert alpha.disabled
     assert len(plt.get_fignums()) == 0

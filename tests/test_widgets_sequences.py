@@ -15,10 +15,7 @@ from dlcore.chapters import ch15_rnn as ch15  # noqa: E402
 from dlcore.chapters import ch16_lstm as ch16  # noqa: E402
 
 
-def _png(panel):
-    out = panel.children[-1]
-    assert out.outputs and "image/png" in out.outputs[-1]["data"]
-    return out.outputs[-1]["data"]["image/png"]
+from helpers import figure_text, panel_png as _png  # noqa: E402
 
 
 def test_image_grid_shows_every_image_with_its_title():
@@ -43,7 +40,7 @@ def test_image_grid_rejects_bad_input():
 
 def test_receptive_field_figure_reports_the_lecture_value():
     fig = ch14.receptive_field_figure(kelleher_four(), KELLEHER_FILTER, position=(2, 1))
-    assert "765" in fig.texts[0].get_text() or "765" in fig._suptitle.get_text()
+    assert "765" in figure_text(fig)
     fmap_ax = fig.axes[2]
     np.testing.assert_array_equal(fmap_ax.images[0].get_array()[2, 1], 765)
     plt.close(fig)
@@ -99,7 +96,7 @@ def test_unrolled_rnn_figure_labels_every_step():
 def test_conv_panel_draws_and_follows_its_controls():
     panel = ch14.conv_panel()
     first = _png(panel)
-    (img, ker), (stride, padding, window) = panel.children[0].children, panel.children[1].children
+    img, ker, stride, padding, window = (panel.controls[k] for k in ("image", "kernel", "stride", "padding", "window"))
     assert window.max == 15                         # a 4×4 map from the 6×6 image
     padding.value = 1
     assert window.max == 35 and _png(panel) != first
@@ -137,7 +134,7 @@ def test_rnn_norms_follow_the_scale_exactly_for_linear_units():
 
 def test_rnn_gradient_panel_redraws_when_the_slider_moves():
     panel = ch15.rnn_gradient_panel(length=10)
-    rho, act, T = panel.children[0].children
+    rho, act, T = (panel.controls[k] for k in ("scale", "activation", "length"))
     first = _png(panel)
     rho.value = 0.5
     assert _png(panel) != first
@@ -159,7 +156,7 @@ def test_long_range_norms_show_the_lstm_keeping_its_gradient():
 
 def test_lstm_gradient_panel_redraws_when_the_slider_moves():
     panel = ch16.lstm_gradient_panel(length=10, forget_bias=1.0)
-    T, fb = panel.children[0].children
+    T, fb = panel.controls["length"], panel.controls["forget_bias"]
     first = _png(panel)
     fb.value = 3.0
     assert _png(panel) != first

@@ -7,7 +7,7 @@ import dlcore as dl  # noqa: E402
 from dlcore.train import descent  # noqa: E402
 
 W = pytest.importorskip("ipywidgets")
-from helpers import image  # noqa: E402
+from helpers import figure_text, panel_png  # noqa: E402
 
 from dlcore.chapters import ch04_encoding as ch04  # noqa: E402
 from dlcore.chapters import ch05_losses as ch05  # noqa: E402
@@ -17,44 +17,44 @@ from dlcore.chapters import ch06_descent as ch06  # noqa: E402
 # ---------------------------------------------------------------- panels
 def test_binning_panel_redraws_when_the_slider_moves():
     panel = ch04.binning_panel()
-    slider, out = panel.children
-    first = image(out)
+    slider = panel.controls["n_bins"]
+    first = panel_png(panel)
     slider.value = 5
-    assert image(out) != first
-    assert not slider.continuous_update
+    assert panel_png(panel) != first
+    assert slider.continuous_update                 # the figure follows the drag
 
 
 def test_loss_panel_redraws_for_each_control():
     panel = ch05.loss_panel()
-    (target, loss, eps), out = panel.children[0].children, panel.children[1]
-    seen = {image(out)}
+    target, loss, eps = (panel.controls[k] for k in ("target", "loss", "smoothing"))
+    seen = {panel_png(panel)}
     for control, value in ((target, 0.0), (loss, "sse"), (eps, 0.2)):
         control.value = value
-        seen.add(image(out))
+        seen.add(panel_png(panel))
     assert len(seen) == 4
 
 
 def test_step_size_panel_redraws_and_names_the_regime():
     panel = ch06.step_size_panel(lr=0.1, curvature=4.0)
-    slider, out = panel.children
-    first = image(out)
+    slider = panel.controls["lr"]
+    first = panel_png(panel)
     slider.value = 0.4
-    assert image(out) != first
+    assert panel_png(panel) != first
     fig = ch06.step_size_figure(0.4, 4.0)
-    assert "oscillating" in fig._suptitle.get_text()
-    assert "diverging" in ch06.step_size_figure(0.6, 4.0)._suptitle.get_text()
+    assert "oscillating" in figure_text(fig)
+    assert "diverging" in figure_text(ch06.step_size_figure(0.6, 4.0))
 
 
 def test_descent_panel_redraws_for_batch_size_and_momentum():
     panel = ch06.descent_panel(epochs=5)
-    (size, rate, mom), out = panel.children[0].children, panel.children[1]
-    first = image(out)
+    size, mom = panel.controls["batch"], panel.controls["momentum"]
+    first = panel_png(panel)
     size.value = "online (batch of 1)"
-    second = image(out)
+    second = panel_png(panel)
     mom.value = 0.5
-    assert len({first, second, image(out)}) == 3
-    assert "100 updates" in ch06.descent_panel_figure("online (batch of 1)", epochs=5).axes[0].get_title()
-    assert "diverged" in ch06.descent_panel_figure("full batch", lr=3.0, epochs=200).axes[0].get_title()
+    assert len({first, second, panel_png(panel)}) == 3
+    assert "100 updates" in figure_text(ch06.descent_panel_figure("online (batch of 1)", epochs=5))
+    assert "diverged" in figure_text(ch06.descent_panel_figure("full batch", lr=3.0, epochs=200))
 
 
 @pytest.mark.parametrize("call, exc, match", [
@@ -87,9 +87,11 @@ def test_loss_figure_draws_the_losses_and_their_deltas():
     a = 1 / (1 + np.exp(-z))
     np.testing.assert_allclose(delta_ce, a - 1.0, atol=1e-12)           # cross-entropy: a - t
     np.testing.assert_allclose(ax_d.get_lines()[0].get_ydata(), (a - 1) * a * (1 - a), atol=1e-12)
-    smoothed = ch05.loss_figure(1.0, "binary_cross_entropy", smoothing=0.1)
-    a, E = smoothed.axes[0].get_lines()[0].get_data()
+    figure = ch05.LossFigure()
+    figure.update(1.0, "binary_cross_entropy", smoothing=0.1)
+    a, E = figure.curves["binary_cross_entropy"][0].get_data()
     assert abs(a[np.argmin(E)] - 0.9) < 0.005                          # minimum at t' = 1 - ε
+    assert not figure.curves["sse"][0].get_visible()                    # the other loss is hidden
 
 
 def test_encoding_and_binning_figures():
@@ -155,9 +157,8 @@ def test_static_panels_precompute_a_grid_of_frames(monkeypatch, make, controls, 
     from dlcore.ui import static as ui_static
 
     monkeypatch.setenv(ui_static.ENV, "1")
-    for module, name in ((ch05, "loss_figure"), (ch06, "step_size_figure"),  # cheap stand-ins:
-                         (ch06, "descent_panel_figure")):                      # count frames
-        monkeypatch.setattr(module, name, lambda *a, **k: plt.figure(figsize=(1, 1)))
+    monkeypatch.setattr(ui_static, "figure_html",     # cheap stand-in: count frames, keep the alt text
+                        lambda fig, alt, dpi=80: f'<img alt="{alt}">')
     box = make()
     assert set(box.controls) == controls and len(box.frames) == n_frames
     name, value = shown

@@ -21,8 +21,10 @@ from .._validate import (
     check_real,
 )
 from ..nn import activations as _act
-from ..ui.panel import STYLE, show_figure
+from ..ui.live import live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
+from ..viz.render import BlitFigure, LiveAxis
 from ..viz.style import LINE_COLORS, NEGATIVE, POSITIVE, new_axes
 
 __all__ = ["ACTIVATIONS", "activation_values", "activation_grid", "activation_plot",
@@ -132,21 +134,64 @@ def activation_grid(names=ACTIVATIONS, zlim=(-5.0, 5.0), *, params=None, ncols=3
     return fig
 
 
-def activation_plot(name, zlim=(-6.0, 6.0), param=None, *, figsize=(8.6, 3.3)):
+class ActivationFigure(BlitFigure):
+    """φ (left) and φ' (right) of one activation, redrawn for a new activation, z range or
+    slope. Both axes follow the data (``LiveAxis``), so the figure's pixels are never redrawn
+    from scratch however the z range moves."""
+
+    def __init__(self, pyplot=False, dpi=80, figsize=(8.4, 3.5)):
+        super().__init__(figsize, dpi, pyplot=pyplot)
+        self.axes = self.fig.subplots(1, 2)
+        self.scales = [(LiveAxis(self, ax, "x"), LiveAxis(self, ax, "y")) for ax in self.axes]
+        self.zero = [(self.dynamic(ax.axhline(0, color="0.6", lw=0.8, zorder=0)),
+                      self.dynamic(ax.axvline(0, color="0.6", lw=0.8, zorder=0))) for ax in self.axes]
+        ax1, ax2 = self.axes
+        self.phi = self.dynamic(ax1.plot([], [], color=FUNCTION_COLOR, lw=2.2)[0])
+        self.dphi = self.dynamic(ax2.plot([], [], color=DERIVATIVE_COLOR, lw=2, ls="--")[0])
+        self.jump = [self.dynamic(ax1.plot([], [], "o", color=FUNCTION_COLOR, ms=6)[0]),
+                     self.dynamic(ax1.plot([], [], "o", mfc="white", mec=FUNCTION_COLOR, ms=6)[0])]
+        self.undefined = self.dynamic(ax2.text(0, 0, "  undefined at 0", fontsize=9, color=DERIVATIVE_COLOR,
+                                               va="bottom"))
+        for ax in self.axes:
+            ax.set_xlabel("z")
+        ax1.set_ylabel(r"$a = \varphi(z)$")
+        ax2.set_ylabel(r"$\partial a/\partial z = \varphi'(z)$")
+        self.titles = self.title_lines(ax1, 1) + self.title_lines(ax2, 1)
+
+    def update(self, name, zlim=(-6.0, 6.0), param=None):
+        check_choice(name, "name", ACTIVATIONS)
+        zlim = check_interval(zlim)
+        z = _grid(zlim)
+        a, da = activation_values(name, z, param)
+        for (sx, sy), (h0, v0), line, v in zip(self.scales, self.zero, (self.phi, self.dphi), (a, da)):
+            lo, hi = np.nanmin(v), np.nanmax(v)
+            pad = 0.08 * (hi - lo or 1.0)
+            sx.set_limits(*zlim)
+            sy.set_limits(lo - pad, hi + pad)
+            line.set_data(sx.map(z), sy.map(v))
+            h0.set_ydata(np.repeat(sy.map(0.0), 2))
+            v0.set_xdata(np.repeat(sx.map(0.0), 2))
+        kink = name == "threshold" and zlim[0] < 0 < zlim[1]
+        (sx, sy), _ = self.scales
+        self.jump[0].set_data(sx.map([0.0]), sy.map([1.0]))
+        self.jump[1].set_data(sx.map([0.0]), sy.map([0.0]))
+        self.undefined.set_position((self.scales[1][0].map(0.0), self.scales[1][1].map(0.0)))
+        for artist in self.jump + [self.undefined]:
+            artist.set_visible(kink)
+        ends = np.array(zlim)
+        _, d_end = activation_values(name, ends, param)
+        self.titles[0].set_text(_title(name, param))
+        self.titles[1].set_text(f"derivative: φ'({ends[0]:g}) = {d_end[0]:.3g}, φ'({ends[1]:g}) = {d_end[1]:.3g}")
+        return self.fig
+
+
+def activation_plot(name, zlim=(-6.0, 6.0), param=None):
     """φ and φ' of one activation side by side over ``zlim`` (the activation panel)."""
     check_choice(name, "name", ACTIVATIONS)
     zlim = check_interval(zlim)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize, layout="constrained")
-    _draw_activation(ax1, name, zlim, param, which=("function",), legend=False)
-    _draw_activation(ax2, name, zlim, param, which=("derivative",), legend=False)
-    ax1.set_ylabel(r"$a = \varphi(z)$")
-    ax2.set_ylabel(r"$\partial a/\partial z = \varphi'(z)$")
-    ends = np.array(zlim)
-    _, d_end = activation_values(name, ends, param)
-    ax1.set_title(f"{_title(name, param)}", fontsize=10)
-    ax2.set_title(f"derivative: φ'({ends[0]:g}) = {d_end[0]:.3g}, φ'({ends[1]:g}) = {d_end[1]:.3g}",
-                  fontsize=10)
-    return fig
+    figure = ActivationFigure(pyplot=True)
+    figure.update(name, zlim, param)
+    return figure.settled()
 
 
 def saturation_plot(names=("logistic", "tanh"), zmax=10.0, marks=(0, 2, 5, 10), *, ax=None,
@@ -169,7 +214,8 @@ def saturation_plot(names=("logistic", "tanh"), zmax=10.0, marks=(0, 2, 5, 10), 
                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
     ax.set_yscale("log")
     ax.set_xlim(-0.03 * zmax, 1.12 * zmax)
-    ax.set_ylim(top=5.0)
+    lowest = min(activation_values(n, np.array([float(zmax)]))[1][0] for n in names)
+    ax.set_ylim(lowest / 30, 30.0)           # room for the labels above the top and below the lowest point
     ax.set_xlabel("z (the same holds for −z)")
     ax.set_ylabel("slope φ'(z), log scale")
     ax.grid(True, which="major", alpha=0.3)
@@ -198,11 +244,12 @@ def activation_panel(activation="logistic", z_range=(-6.0, 6.0), param=None):
         param = check_real(param, "param", low=0.0, high=1.0)
     start = param if param is not None else _PARAM_DEFAULT.get(activation, 0.01)
 
+    figure = ActivationFigure()
     if static_mode():
         half = max(abs(z_range[0]), abs(z_range[1]))        # the grid is symmetric about 0
         widths = sorted({4.0, 12.0, half})
         return frames_panel(
-            lambda activation, half_width: activation_plot(
+            lambda activation, half_width: figure.update(
                 activation, (-half_width, half_width),
                 param if activation in _PARAM_DEFAULT and param is not None else None),
             {"activation": list(ACTIVATIONS), "half_width": widths},
@@ -210,33 +257,24 @@ def activation_panel(activation="logistic", z_range=(-6.0, 6.0), param=None):
             labels={"half_width": "z range ±"},
             alt=lambda activation, half_width: (f"{_LABELS[activation]} and its derivative for z "
                                                 f"between {-half_width:g} and {half_width:g}"))
-    act = W.Dropdown(options=[(_LABELS[a], a) for a in ACTIVATIONS], value=activation,
-                     description="activation")
-    zr = W.FloatRangeSlider(value=z_range, min=-20, max=20, step=0.5, description="z range",
-                            continuous_update=False, readout_format=".1f", style=STYLE)
-    slope = W.FloatSlider(value=start, min=0.0, max=1.0, step=0.01, continuous_update=False,
-                          description="slope for z < 0 (α or λ)", readout_format=".2f",
-                          style=STYLE, disabled=activation not in _PARAM_DEFAULT)
-    out = W.Output()
-    busy = {"on": False}
+    controls = {
+        "activation": W.Dropdown(options=[(_LABELS[a], a) for a in ACTIVATIONS], value=activation,
+                                 description="activation"),
+        "z_range": W.FloatRangeSlider(value=z_range, min=-20, max=20, step=0.5, description="z range",
+                                      readout_format=".1f", style=STYLE),
+        "slope": W.FloatSlider(value=start, min=0.0, max=1.0, step=0.01, description="slope for z < 0 (α or λ)",
+                               readout_format=".2f", style=STYLE, disabled=activation not in _PARAM_DEFAULT)}
+    chosen = {"name": activation}
 
-    def redraw(*_):
-        if busy["on"]:
-            return
-        name = act.value
-        fig = activation_plot(name, zr.value, slope.value if name in _PARAM_DEFAULT else None)
-        show_figure(out, fig)
+    def show(activation, z_range, slope):
+        if activation != chosen["name"]:          # a new activation starts at its usual slope
+            chosen["name"] = activation
+            controls["slope"].disabled = activation not in _PARAM_DEFAULT
+            if activation in _PARAM_DEFAULT and slope != _PARAM_DEFAULT[activation]:
+                controls["slope"].value = _PARAM_DEFAULT[activation]    # redraws once more
+                return
+        figure.update(activation, z_range, slope if activation in _PARAM_DEFAULT else None)
 
-    def on_activation(change):
-        slope.disabled = change["new"] not in _PARAM_DEFAULT
-        if change["new"] in _PARAM_DEFAULT:
-            busy["on"] = True            # one redraw, not two, when the slope is reset
-            slope.value = _PARAM_DEFAULT[change["new"]]
-            busy["on"] = False
-        redraw()
-
-    act.observe(on_activation, names="value")
-    zr.observe(redraw, names="value")
-    slope.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([act, zr]), slope, out])
+    return live_panel(controls, figure, show,
+                      alt=lambda activation, z_range, slope: (f"{_LABELS[activation]} and its derivative for z "
+                                                              f"between {z_range[0]:g} and {z_range[1]:g}"))

@@ -6,8 +6,6 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import ipywidgets as W
 import numpy as np
 
@@ -15,11 +13,13 @@ from .._validate import as_rng, check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
 from ..train.fit import fit
-from ..ui.panel import STYLE, show_figure
+from ..ui.live import Ahead, live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
-from ..viz.regions import decision_regions
+from ..viz.regions import class_boundary, class_map, scatter_classes
+from ..viz.render import BlitFigure
 
-__all__ = ["ring_data", "train_depth_network", "depth_figure", "depth_panel"]
+__all__ = ["ring_data", "train_depth_network", "depth_figure", "depth_panel", "DepthFigure"]
 
 
 def ring_data(n=240, seed=7, inner=0.35, outer=0.8):
@@ -39,8 +39,8 @@ def ring_data(n=240, seed=7, inner=0.35, outer=0.8):
 DEPTH_ACTIVATIONS = ("tanh", "logistic", "relu")
 
 
-@lru_cache(maxsize=64)
-def _cached_depth(n_layers, width, activation, seed, epochs):
+def _train_depth(key):
+    n_layers, width, activation, seed, epochs = key
     X, y = ring_data()
     rng = as_rng(seed)
     sizes = [2] + [width] * (n_layers - 1) + [1]
@@ -48,56 +48,104 @@ def _cached_depth(n_layers, width, activation, seed, epochs):
               for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]
     net = Network(layers, loss="binary_cross_entropy")
     history = fit(net, X, y[:, None], lr=0.2, epochs=epochs, reduction="mean", momentum=0.9, rng=seed)
-    return net, history
+    # what the panel draws, computed with the training (in the background when ahead)
+    p = net.predict(_GRID)[:, 0].reshape(RESOLUTION, RESOLUTION)
+    accuracy = float(np.mean((net.predict(X)[:, 0] >= 0.5) == y))
+    return net, history, p, accuracy
 
 
-def train_depth_network(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
-    """A network of ``n_layers`` weight layers (``width`` hidden neurons each, a logistic
-    output) trained on ``ring_data()`` with binary cross-entropy, full batch, α = 0.2,
-    momentum 0.9. Returns ``(net, history)``; results are cached."""
+LIM, RESOLUTION = (-1.0, 1.0), 161
+_GRID = np.stack(np.meshgrid(np.linspace(*LIM, RESOLUTION), np.linspace(*LIM, RESOLUTION)), -1).reshape(-1, 2)
+_DEPTH_RUNS = Ahead(_train_depth)    # (n_layers, width, activation, seed, epochs) -> (net, history, p, acc)
+
+
+def _depth_key(n_layers, width, activation, seed, epochs):
     n_layers = check_int(n_layers, "n_layers", minimum=1)
     if n_layers > 5:
         raise ValueError(f"n_layers must be at most 5, got {n_layers}")
     width = check_int(width, "width", minimum=1)
     check_choice(activation, "activation", DEPTH_ACTIVATIONS)
-    return _cached_depth(n_layers, width, activation, check_int(seed, "seed", minimum=0),
-                         check_int(epochs, "epochs", minimum=1))
+    return (n_layers, width, activation, check_int(seed, "seed", minimum=0), check_int(epochs, "epochs", minimum=1))
+
+
+def train_depth_network(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
+    """A network of ``n_layers`` weight layers (``width`` hidden neurons each, a logistic
+    output) trained on ``ring_data()`` with binary cross-entropy, full batch, α = 0.2,
+    momentum 0.9. Returns ``(net, history)``; results are kept."""
+    return _DEPTH_RUNS.get(_depth_key(n_layers, width, activation, seed, epochs))[:2]
+
+
+
+class DepthFigure(BlitFigure):
+    """Decision regions of a trained depth network over the ring data, laid out once."""
+
+    def __init__(self, pyplot=False, dpi=80):
+        super().__init__((4.8, 5.0), dpi, pyplot=pyplot)
+        ax = self.fig.add_subplot()
+        self.tint, self.line, _ = class_map(ax, LIM, LIM, resolution=RESOLUTION)
+        self.dynamic(self.tint)
+        self.dynamic(self.line)
+        X, y = ring_data()
+        scatter_classes(ax, X, y, size=18)
+        for dots in ax.collections[1:]:      # drawn over the changing regions, so changing too
+            self.dynamic(dots)
+        ax.set(xlim=LIM, ylim=LIM, aspect="equal")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        self.titles = self.title_lines(ax, 2)
+
+    def update(self, n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
+        _, _, p, acc = _DEPTH_RUNS.get(_depth_key(n_layers, width, activation, seed, epochs))
+        self.tint.set_data((p >= 0.5).astype(float))
+        self.line.set_segments(class_boundary(p, LIM, LIM) if 0 < (p >= 0.5).mean() < 1 else [])
+        shape = "-".join(str(s) for s in [2] + [width] * (n_layers - 1) + [1])
+        units = f", {activation} hidden units" if n_layers > 1 else ", logistic output only"
+        self.titles[0].set_text(f"{n_layers} layer{'s' * (n_layers > 1)} ({shape}{units})")
+        self.titles[1].set_text(f"training accuracy {acc:.0%}")
+        return self.fig
 
 
 def depth_figure(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
     """Decision regions of ``train_depth_network(...)`` over the ring data."""
-    net, _ = train_depth_network(n_layers, width, activation, seed, epochs)
-    X, y = ring_data()
-    acc = float(np.mean((net.predict(X)[:, 0] >= 0.5) == y))
-    shape = "-".join(str(s) for s in [2] + [width] * (n_layers - 1) + [1])
-    units = f", {activation} hidden units" if n_layers > 1 else ", logistic output only"
-    return decision_regions(net.predict, X, y, figsize=(4.6, 4.6),
-                            title=f"{n_layers} layer{'s' * (n_layers > 1)} ({shape}{units})\n"
-                                  f"training accuracy {acc:.0%}")
+    figure = DepthFigure(pyplot=True)
+    figure.update(n_layers, width, activation, seed, epochs)
+    return figure.settled()
 
 
 def depth_panel(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
-    """Layer and width sliders and an activation dropdown → decision regions on the ring."""
-    train_depth_network(n_layers, width, activation, seed, epochs)   # validates, warms the cache
+    """Layer and width sliders and an activation dropdown → decision regions on the ring.
+    Every (layers, width) network for the chosen activation is trained in the background,
+    nearest settings first, as soon as the panel appears."""
+    _depth_key(n_layers, width, activation, seed, epochs)           # validates
+    figure = DepthFigure()
     if static_mode():
         grid = {"n_layers": sorted({1, 2, 3, n_layers}), "width": sorted({2, 5, 8, width})}
         return frames_panel(
-            lambda n_layers, width: depth_figure(n_layers, width, activation, seed, epochs), grid,
+            lambda n_layers, width: figure.update(n_layers, width, activation, seed, epochs), grid,
             value={"n_layers": n_layers, "width": width},
             labels={"n_layers": "layers", "width": "neurons per hidden layer"},
             alt=lambda n_layers, width: (f"Decision regions of a {n_layers}-layer network with "
                                          f"{width} {activation} neurons per hidden layer on the ring data"))
-    layers = W.IntSlider(value=n_layers, min=1, max=5, description="layers",
-                         continuous_update=False)
-    wide = W.IntSlider(value=width, min=1, max=8, description="neurons per hidden layer",
-                       continuous_update=False, style=STYLE)
-    act = W.Dropdown(options=DEPTH_ACTIVATIONS, value=activation, description="hidden units")
-    out = W.Output()
+    controls = {"n_layers": W.IntSlider(value=n_layers, min=1, max=5, description="layers"),
+                "width": W.IntSlider(value=width, min=1, max=8, description="neurons per hidden layer",
+                                     style=STYLE),
+                "activation": W.Dropdown(options=DEPTH_ACTIVATIONS, value=activation, description="hidden units")}
 
-    def redraw(*_):
-        show_figure(out, depth_figure(layers.value, wide.value, act.value, seed, epochs))
+    def ahead(*_):
+        c = {k: w.value for k, w in controls.items()}
+        combos = sorted(((L, w) for L in range(1, 6) for w in range(1, 9)),
+                        key=lambda lw: abs(lw[0] - c["n_layers"]) + abs(lw[1] - c["width"]))
+        _DEPTH_RUNS.plan([(L, w, c["activation"], seed, epochs) for L, w in combos])
 
-    for control in (layers, wide, act):
-        control.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([layers, wide]), act, out])
+    def busy(n_layers, width, activation):
+        return None if _DEPTH_RUNS.done((n_layers, width, activation, seed, epochs)) else \
+            "training this network (once; then it is kept) …"
+
+    box = live_panel(controls, figure, lambda **v: figure.update(**v, seed=seed, epochs=epochs), busy=busy,
+                     alt=lambda n_layers, width, activation: (
+                         f"Decision regions of a {n_layers}-layer network with {width} {activation} "
+                         f"neurons per hidden layer on the ring data"))
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box

@@ -12,7 +12,8 @@ import numpy as np
 from .._validate import as_float_array, check_int
 from ..data import datasets
 from ..data.preprocessing import one_hot
-from ..ui.panel import STYLE, slider_panel
+from ..ui.live import Frames, live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
 from ..viz.style import LINE_COLORS, PALETTE, new_axes
 
@@ -94,7 +95,11 @@ def binning_figure(values, edges, codes, *, example_labels=None, bin_labels=None
 
 
 def _bin_names(k):
-    return ["low", "medium", "high"] if k == 3 else [f"bin {j + 1}" for j in range(k)]
+    """Three bins are Kelleher's low, medium, high (Table 13); more get numbers, short
+    enough to sit side by side over ten narrow bins."""
+    if k == 3:
+        return ["low", "medium", "high"]
+    return [f"bin {j + 1}" for j in range(k)] if k <= 5 else [str(j + 1) for j in range(k)]
 
 
 def binning_panel_figure(n_bins=3):
@@ -109,7 +114,7 @@ def binning_panel_figure(n_bins=3):
     return binning_figure(values, edges, one_hot(index, k),
                           example_labels=[f"d{j + 1}" for j in range(len(values))],
                           bin_labels=_bin_names(k), xlabel="range-normalised electrical output",
-                          title=f"{k} equal-width bins")
+                          title=f"{k} equal-width bins", figsize=(8.4, 3.2))
 
 
 def _bins_alt(n_bins):
@@ -122,13 +127,16 @@ def _bins_alt(n_bins):
 
 
 def binning_panel(n_bins=3):
-    """A slider for the number of bins → which bin each power-plant output falls in."""
-    fig = binning_panel_figure(n_bins)  # validates the arguments before any widget exists
+    """A slider for the number of bins → which bin each power-plant output falls in. Each
+    number of bins has its own layout (one band and one column per bin): all nine are drawn
+    in the background when the panel appears, and the slider then only swaps them."""
+    plt.close(binning_panel_figure(n_bins))  # validates the arguments before any widget exists
     if static_mode():
-        plt.close(fig)
         return frames_panel(binning_panel_figure, {"n_bins": sorted({2, 3, 4, 5, 6} | {n_bins})},
                             value={"n_bins": n_bins}, labels={"n_bins": "number of bins"},
                             alt=_bins_alt)
-    slider = W.IntSlider(value=n_bins, min=2, max=10, description="number of bins",
-                         continuous_update=False, style=STYLE)
-    return slider_panel(slider, binning_panel_figure, figure=fig)
+    frames = Frames(binning_panel_figure)
+    frames.warm([{"n_bins": k} for k in sorted(range(2, 11), key=lambda k: abs(k - n_bins))])
+    slider = W.IntSlider(value=n_bins, min=2, max=10, description="number of bins", style=STYLE)
+    return live_panel({"n_bins": slider}, frames, frames.update, alt=_bins_alt,
+                      busy=lambda n_bins: None if frames.done(n_bins=n_bins) else "drawing …")

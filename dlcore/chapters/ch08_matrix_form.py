@@ -23,7 +23,7 @@ from .._validate import (
 from ..data import datasets
 from ..nn.layers import Dense
 from ..nn.network import Network
-from ..ui.panel import show_figure
+from ..ui.live import Frames, live_panel
 from ..ui.static import frames_panel, static_mode
 from ..viz.diagrams import network_diagram, neuron_numbers
 from ..viz.flows import influence_diagram
@@ -171,7 +171,7 @@ def delta_figure(example=1, neuron=7, activation="logistic", h=1e-6):
     info = {"scalar": float(scalar[neuron]), "matrix": float(grads.delta[l][example, i]),
             "finite_difference": (e_plus - e_minus) / (2 * h)}
 
-    fig, ax = plt.subplots(figsize=(9.5, 6.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.4, 6.0), layout="constrained")
     network_diagram(net, trace, grads, example=example, show=("weights", "delta"), ax=ax)
     for txt in ax.texts:                                      # ring the chosen neuron
         if txt.get_text() == str(neuron) and txt.get_weight() == "bold":
@@ -194,34 +194,48 @@ def delta_figure(example=1, neuron=7, activation="logistic", h=1e-6):
     return fig, info
 
 
+def delta_frame(example, neuron, activation):
+    """``delta_figure``'s Figure alone (what the panel shows)."""
+    return delta_figure(example, neuron, activation)[0]
+
+
 def delta_panel(example=1, neuron=7, activation="logistic"):
-    """Dropdowns for the example, the neuron and the activation → ``delta_figure``."""
+    """Dropdowns for the example, the neuron and the activation → ``delta_figure``. Each
+    choice changes the diagram's numbers throughout, so each is drawn once and kept; the
+    other neurons of the chosen example are drawn ahead, in the background."""
     plt.close(delta_figure(example, neuron, activation)[0])   # validates the arguments
     if static_mode():
         return _delta_frames(example, neuron, activation)
-    ex = W.Dropdown(options=[(f"d{j + 1}", j) for j in range(4)], value=example,
-                    description="example")
-    nr = W.Dropdown(options=list(range(3, 9)), value=neuron, description="neuron")
-    act = W.Dropdown(options=DELTA_ACTIVATIONS, value=activation, description="activation")
-    out = W.Output()
+    controls = {"example": W.Dropdown(options=[(f"d{j + 1}", j) for j in range(4)], value=example,
+                                      description="example"),
+                "neuron": W.Dropdown(options=list(range(3, 9)), value=neuron, description="neuron"),
+                "activation": W.Dropdown(options=DELTA_ACTIVATIONS, value=activation, description="activation")}
+    frames = Frames(delta_frame)
 
-    def redraw(*_):
-        fig, _info = delta_figure(ex.value, nr.value, act.value)
-        show_figure(out, fig)
+    def ahead(*_):
+        v = {k: w.value for k, w in controls.items()}
+        frames.warm([{**v, "neuron": n} for n in range(3, 9)])
 
-    for w in (ex, nr, act):
-        w.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([ex, nr, act]), out])
+    box = live_panel(controls, frames, frames.update,
+                     busy=lambda **v: None if frames.done(**v) else "drawing …",
+                     alt=lambda example, neuron, activation: _delta_alt(example, neuron, activation))
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
+
+
+def _delta_alt(example, neuron, activation):
+    delta = scalar_delta(_kelleher_net(activation), _DATA.X[example], _DATA.T[example])[0][neuron]
+    return (f"Kelleher's network with {activation} units, example d{example + 1}: δ of neuron "
+            f"{neuron} is {delta:+.6f} by the scalar loop, the matrix form and a finite "
+            f"difference alike")
 
 
 def _delta_frames(example, neuron, activation):
     """Every neuron × {logistic, ReLU, the requested activation} for the requested example."""
     def alt(neuron, activation):
-        delta = scalar_delta(_kelleher_net(activation), _DATA.X[example], _DATA.T[example])[0][neuron]
-        return (f"Kelleher's network with {activation} units, example d{example + 1}: δ of neuron "
-                f"{neuron} is {delta:+.6f} by the scalar loop, the matrix form and a finite "
-                f"difference alike")
+        return _delta_alt(example, neuron, activation)
     acts = sorted({"logistic", "relu", activation}, key=DELTA_ACTIVATIONS.index)
     return frames_panel(lambda neuron, activation: delta_figure(example, neuron, activation)[0],
                         {"neuron": list(range(3, 9)), "activation": acts},

@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from .._validate import (
     as_float_array,
@@ -26,9 +26,10 @@ from ..nn import activations as _act
 from ..nn.network import Network
 from ..train.fit import fit
 from ..train.stopping import History
-from ..ui.panel import show_figure
+from ..ui.live import Ahead, live_panel
 from ..ui.static import frames_panel, static_mode
 from ..viz.diagrams import neuron_numbers
+from ..viz.render import BlitFigure
 from ..viz.style import LINE_COLORS, LINESTYLES, NEGATIVE, POSITIVE
 
 __all__ = ["relu_family_figure", "subgradient_figure", "sse_curves", "unit_activity",
@@ -224,11 +225,87 @@ def relu_network(activation="relu", alpha=0.01):
     return datasets.kelleher_network(activation)
 
 
-@lru_cache(maxsize=128)
-def _relu_run(activation, alpha, lr, epochs, tol):
+def _train_relu(key):
+    activation, alpha, lr, epochs, tol = key
     net = relu_network(activation, alpha)
     h = fit(net, _DATA.X, _DATA.T, lr=lr, epochs=epochs, tol=tol, reduction="sum", rng=0)
-    return net, h
+    return net, h, unit_activity(net, _DATA.X)
+
+
+_RELU_RUNS = Ahead(_train_relu)     # (activation, α, lr, epochs, tol) -> (net, history, activity)
+
+
+def _relu_key(lr, activation, alpha, epochs, tol):
+    return (activation, round(alpha, 6) if activation == "leaky_relu" else 0.01, round(lr, 6), epochs, tol)
+
+
+def _relu_run(activation, alpha, lr, epochs, tol):
+    return _RELU_RUNS.get((activation, alpha, lr, epochs, tol))[:2]
+
+
+class ReluFigure(BlitFigure):
+    """SSE against epoch on fixed axes (this run, the lecture's ReLU run at α = 0.2, the
+    tolerance) and, per neuron, on how many examples z > 0 after training."""
+
+    def __init__(self, epochs=2000, tol=1e-4, pyplot=False, dpi=80):
+        super().__init__((8.4, 4.0), dpi, pyplot=pyplot)
+        ax0, ax1 = self.fig.subplots(1, 2, width_ratios=[2.2, 1])
+        ax0.set_yscale("log")
+        ax0.set(xlim=(0, epochs), ylim=(1e-5, 10.0))
+        self.lecture = self.dynamic(ax0.plot([], [], "--", color="0.45", lw=1.8)[0])
+        self.line = self.dynamic(ax0.plot([], [], color=LINE_COLORS[0], lw=2)[0])
+        self.end = self.dynamic(ax0.plot([], [], "o", color=LINE_COLORS[0], ms=5)[0])
+        if tol is not None:
+            ax0.axhline(tol, color="0.5", lw=1, ls=":")
+        ax0.set_xlabel("epoch")
+        ax0.set_ylabel("SSE (log scale)")
+        ax0.grid(True, alpha=0.3)
+        handles = [Line2D([], [], color=LINE_COLORS[0], lw=2), Line2D([], [], ls="--", color="0.45", lw=1.8)]
+        labels = ["this run", "lecture: lr = 0.2, ReLU"]
+        if tol is not None:
+            handles.append(Line2D([], [], ls=":", color="0.5", lw=1))
+            labels.append(f"tolerance {tol:g}")
+        ax0.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=3, fontsize=9,
+                   frameon=False)
+        names = [n for ids in neuron_numbers(relu_network())[1:] for n in ids]
+        n = _DATA.X.shape[0]
+        x = np.arange(len(names))
+        self.bars = [self.dynamic(b) for b in ax1.bar(x, np.zeros(x.size), color=POSITIVE)]
+        self.counts = [self.dynamic(ax1.text(k, 0, "", ha="center", fontsize=9)) for k in x]
+        ax1.set_xticks(x, [str(k) for k in names])
+        ax1.set_ylim(0, n * 1.25)
+        ax1.set_yticks(range(n + 1))
+        ax1.set_xlabel("neuron")
+        ax1.set_ylabel("examples with z > 0")
+        self.titles = self.title_lines(ax0, 2) + self.title_lines(ax1, 1)
+        self.epochs, self.tol, self.n = epochs, tol, n
+
+    def update(self, lr=0.2, activation="relu", alpha=0.01):
+        """Show the run of (lr, activation, α); returns ``(history, dead)``."""
+        _, h, activity = _RELU_RUNS.get(_relu_key(lr, activation, alpha, self.epochs, self.tol))
+        loss = np.asarray(h.loss, float)
+        ok = np.flatnonzero(np.isfinite(loss))
+        self.line.set_data(ok, np.clip(loss[ok], 1e-5, 10.0))
+        self.end.set_data(ok[-1:], np.clip(loss[ok[-1:]], 1e-5, 10.0))
+        lecture = (activation, round(lr, 6)) == ("relu", 0.2)
+        if not lecture:
+            ref = _RELU_RUNS.get(("relu", 0.01, 0.2, self.epochs, self.tol))[1].loss
+            self.lecture.set_data(np.arange(len(ref)), ref)
+        self.lecture.set_visible(not lecture)
+        values = np.concatenate(activity)
+        for bar, text, k, v in zip(self.bars, self.counts, range(values.size), values):
+            bar.set_height(v)
+            bar.set_color(NEGATIVE if v == 0 else POSITIVE)
+            text.set_position((k, v + 0.05 * self.n))
+            text.set_text(str(v))
+            text.set_color(NEGATIVE if v == 0 else "black")
+        dead = int(np.sum(values == 0))
+        label = {"relu": "ReLU", "leaky_relu": f"leaky ReLU (α = {alpha:g})", "prelu": "PReLU"}[activation]
+        what = "dead neuron(s)" if activation == "relu" else "neuron(s) off on every example (still learning)"
+        self.titles[0].set_text(f"{label}, learning rate {lr:.3g}: {dead} {what}")
+        self.titles[1].set_text(f"this run: {_outcome(h)}")
+        self.titles[2].set_text(f"z ≤ 0 on all examples: {dead} (red)")
+        return h, dead
 
 
 def relu_figure(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
@@ -243,43 +320,51 @@ def relu_figure(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0)
     epochs = check_int(epochs, "epochs", minimum=1)
     tol = check_real(tol, "tol", low=0.0, allow_none=True)
-    key_alpha = round(alpha, 6) if activation == "leaky_relu" else 0.01
-    net, h = _relu_run(activation, key_alpha, round(lr, 6), epochs, tol)
-    label = {"relu": "ReLU", "leaky_relu": f"leaky ReLU (α = {alpha:g})", "prelu": "PReLU"}[activation]
-    runs = {f"lr = {lr:.3g}, {label}": h}
-    if (activation, round(lr, 6)) != ("relu", 0.2):
-        runs["lecture: lr = 0.2, ReLU"] = _relu_run("relu", 0.01, 0.2, epochs, tol)[1]
-    relu = activation == "relu"
-    fig = relu_training_figure(runs, net, _DATA.X, tol=tol, zero_label="dead" if relu else "off")
-    dead = sum(int(np.sum(c == 0)) for c in unit_activity(net, _DATA.X))
-    what = "dead neuron(s)" if relu else "neuron(s) switched off on every example, still learning"
-    fig.suptitle(f"{label}, learning rate {lr:.3g}: {dead} {what}", fontsize=11)
-    return fig, h, dead
+    figure = ReluFigure(epochs, tol, pyplot=True)
+    h, dead = figure.update(lr, activation, alpha)
+    return figure.settled(), h, dead
 
 
 def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
-    """Learning-rate slider, activation dropdown and leaky slope α → ``relu_figure``."""
+    """Learning-rate slider, activation dropdown and leaky slope α → ``relu_figure``; the
+    learning rates of the slider are trained in the background when the panel appears."""
     plt.close(relu_figure(lr, activation, alpha, epochs, tol)[0])  # validates, warms the cache
     if static_mode():
         return _relu_frames(float(lr), activation, float(alpha), epochs, tol)
-    lr_slider = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05,
-                                 description="learning rate", readout_format=".3g",
-                                 continuous_update=False, style={"description_width": "initial"})
-    act = W.Dropdown(options=RELU_ACTIVATIONS, value=activation, description="activation")
-    alpha_slider = W.FloatSlider(value=alpha, min=0.0, max=0.5, step=0.01, description="leaky α",
-                                 readout_format=".2f", continuous_update=False,
-                                 disabled=activation != "leaky_relu")
-    out = W.Output()
+    figure = ReluFigure(epochs, tol)
+    controls = {
+        "lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, description="learning rate",
+                               readout_format=".3g", style={"description_width": "initial"}),
+        "activation": W.Dropdown(options=RELU_ACTIVATIONS, value=activation, description="activation"),
+        "alpha": W.FloatSlider(value=alpha, min=0.0, max=0.5, step=0.01, description="leaky α",
+                               readout_format=".2f", disabled=activation != "leaky_relu")}
 
-    def redraw(*_):
-        alpha_slider.disabled = act.value != "leaky_relu"
-        fig, _h, _dead = relu_figure(lr_slider.value, act.value, alpha_slider.value, epochs, tol)
-        show_figure(out, fig)
+    def show(lr, activation, alpha):
+        controls["alpha"].disabled = activation != "leaky_relu"
+        figure.update(lr, activation, alpha)
 
-    for w in (lr_slider, act, alpha_slider):
-        w.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([lr_slider, act, alpha_slider]), out])
+    def ahead(*_):
+        v = {k: w.value for k, w in controls.items()}
+        order = sorted(range(51), key=lambda k: abs(-2 + 0.05 * k - np.log10(v["lr"])))
+        _RELU_RUNS.plan([_relu_key(10 ** (-2 + 0.05 * k), v["activation"], v["alpha"], epochs, tol) for k in order])
+
+    def busy(lr, activation, alpha):
+        return None if _RELU_RUNS.done(_relu_key(lr, activation, alpha, epochs, tol)) else \
+            "training this setting (once; then it is kept) …"
+
+    box = live_panel(controls, figure, show, busy=busy,
+                     alt=lambda lr, activation, alpha: _relu_alt(lr, activation, alpha, epochs, tol))
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
+
+
+def _relu_alt(lr, activation, alpha, epochs, tol):
+    net, h = _relu_run(*_relu_key(lr, activation, alpha, epochs, tol))
+    dead = sum(int(np.sum(c == 0)) for c in unit_activity(net, _DATA.X))
+    return (f"SSE per epoch of Kelleher's network ({activation}) at learning rate {lr:g}: "
+            f"{h.message}; {dead} neuron(s) switched off on every example after training")
 
 
 def _relu_frames(lr, activation, alpha, epochs, tol):
@@ -290,14 +375,15 @@ def _relu_frames(lr, activation, alpha, epochs, tol):
     start = next(k for k, (act, a) in choices.items() if act == activation
                  and (a == alpha or act != "leaky_relu"))
 
-    def alt(lr, units):
-        act, a = choices[units]
-        key_alpha = round(a, 6) if act == "leaky_relu" else 0.01
-        net, h = _relu_run(act, key_alpha, round(lr, 6), epochs, tol)
-        dead = sum(int(np.sum(c == 0)) for c in unit_activity(net, _DATA.X))
-        return (f"SSE per epoch of Kelleher's network ({units}) at learning rate {lr:g}: "
-                f"{h.message}; {dead} neuron(s) switched off on every example after training")
-    return frames_panel(lambda lr, units: relu_figure(lr, *choices[units], epochs, tol)[0],
+    figure = ReluFigure(epochs, tol)
+
+    def frame(lr, units):
+        figure.update(lr, *choices[units])
+        return figure.fig
+
+    return frames_panel(frame,
                         {"lr": sorted({0.2, 0.3, 0.45, 0.5} | {lr}), "units": list(choices)},
                         value={"lr": lr, "units": start},
-                        labels={"lr": "learning rate", "units": "activation"}, alt=alt)
+                        labels={"lr": "learning rate", "units": "activation"},
+                        alt=lambda lr, units: _relu_alt(lr, *choices[units], epochs, tol).replace(
+                            f"({choices[units][0]})", f"({units})"))

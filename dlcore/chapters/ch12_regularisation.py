@@ -13,10 +13,12 @@
   lecture's notation, where ρ is the probability of keeping it. Each rate is trained once
   and cached, so revisiting a setting is instant.
 
-Both panels draw their default setting when they are created (``show_figure``). While the
-book is built (``dlcore.ui.static.static_mode()``) they instead precompute a frame for each of
-a handful of patiences and for every rate the live slider offers, with the slider linked to
-the frames in the browser, so they move on the static site without a kernel.
+Both panels lay their figure out once and redraw it while the slider is dragged
+(``dlcore.ui.live``); the dropout panel trains every rate of its slider in the background
+as soon as it appears. While the book is built (``dlcore.ui.static.static_mode()``) they
+instead precompute a frame for each of a handful of patiences and for every rate the live
+slider offers, with the slider linked to the frames in the browser, so they move on the
+static site without a kernel.
 
 The layer widths (40 and 30) keep every matrix product below about 5·10⁵ multiply-adds,
 where OpenBLAS stays single-threaded: on a busy two-core machine its threaded products were
@@ -30,6 +32,8 @@ from functools import lru_cache
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullLocator
 
 from .._validate import check_int, check_real
@@ -38,15 +42,16 @@ from ..nn.layers import Dense, Dropout
 from ..nn.network import Network
 from ..train.fit import fit
 from ..train.stopping import algorithm1
-from ..ui.panel import slider_panel
+from ..ui.live import Ahead, live_panel
 from ..ui.static import frames_panel, static_mode
 from ..viz.diagrams import thinned_network_diagram
+from ..viz.render import BlitFigure
 from ..viz.style import LINE_COLORS
 
 __all__ = ["sine_task", "sine_network", "sine_run", "early_stopping_figure",
            "early_stopping_panel", "digits_task", "digits_network", "dropout_run",
-           "dropout_figure", "dropout_panel", "SINE_FIT", "DIGITS_FIT", "FIGURE29_SIZES",
-           "figure29_network", "figure29_masks", "figure29"]
+           "dropout_figure", "dropout_panel", "SINE_FIT", "DIGITS_FIT", "EarlyStoppingFigure",
+           "DropoutFigure", "FIGURE29_SIZES", "figure29_network", "figure29_masks", "figure29"]
 
 TRAIN, VAL, BEST, TRUE = LINE_COLORS[0], LINE_COLORS[1], LINE_COLORS[2], "0.2"
 
@@ -116,75 +121,101 @@ def sine_run(epochs=SINE_FIT["epochs"]):
     return _sine_run(check_int(epochs, "epochs", minimum=1))
 
 
+class EarlyStoppingFigure(BlitFigure):
+    """The recorded run with Algorithm 1's stop and restored epoch marked (left) and the fits
+    they give (right); laid out once, a patience only moves what it changes."""
+
+    def __init__(self, epochs=SINE_FIT["epochs"], pyplot=False, dpi=80):
+        super().__init__((8.4, 4.6), dpi, pyplot=pyplot)
+        self.run = sine_run(epochs)
+        h, (X, T, Xv, Tv) = self.run["history"], self.run["data"]
+        self.train, self.val = np.asarray(h.loss), np.asarray(h.val_loss)
+        self.x = np.arange(len(self.val))
+        ax, ax_fit = self.fig.subplots(1, 2, width_ratios=[1.3, 1])
+        _log_axis(ax)
+        ax.plot(self.x, self.train, color=TRAIN, lw=1.2, alpha=0.3)
+        ax.plot(self.x, self.val, "--", color=VAL, lw=1.2, alpha=0.3)
+        self.span = self.dynamic(ax.axvspan(0, 1, color="0.85", alpha=0.6, lw=0))
+        self.train_line = self.dynamic(ax.plot([], [], color=TRAIN, lw=1.8)[0])
+        self.val_line = self.dynamic(ax.plot([], [], "--", color=VAL, lw=1.8)[0])
+        self.stop_line = self.dynamic(ax.axvline(0, color="0.3", ls=":", lw=1.2))
+        self.star = self.dynamic(ax.plot([], [], "*", color=BEST, ms=14, mec="k", mew=0.6)[0])
+        ax.set_xlim(0, len(self.val) - 1)
+        ax.set_xlabel("epoch", fontsize=10)
+        ax.set_ylabel("loss (½ mean squared error)", fontsize=10)
+        ax.grid(True, alpha=0.3)
+        grid = GRID.ravel()
+        ax_fit.plot(Xv.ravel(), Tv.ravel(), ".", color="0.75", ms=3)
+        ax_fit.plot(grid, np.sin(3 * grid), ":", color=TRUE, lw=1.3)
+        ax_fit.plot(grid, self.run["fits"][len(self.val) - 1], "--", color=VAL, lw=1.5)
+        self.fit_line = self.dynamic(ax_fit.plot(grid, grid, color=BEST, lw=2.2)[0])
+        self.dots = self.dynamic(ax_fit.plot(X.ravel(), T.ravel(), "o", color="k", ms=5)[0])
+        ax_fit.set_ylim(-2.3, 2.3)
+        ax_fit.set_xlabel("x", fontsize=10)
+        ax_fit.set_ylabel("t", fontsize=10)
+        handles = [Line2D([], [], color=TRAIN, lw=1.8), Line2D([], [], ls="--", color=VAL, lw=1.8),
+                   Line2D([], [], color=TRAIN, lw=1.2, alpha=0.3), Patch(color="0.85"),
+                   Line2D([], [], color="0.3", ls=":", lw=1.2),
+                   Line2D([], [], ls="", marker="*", color=BEST, ms=12, mec="k", mew=0.6),
+                   Line2D([], [], ls="", marker=".", color="0.75"), Line2D([], [], ls=":", color=TRUE, lw=1.3),
+                   Line2D([], [], ls="--", color=VAL, lw=1.5), Line2D([], [], color=BEST, lw=2.2),
+                   Line2D([], [], ls="", marker="o", color="k", ms=5)]
+        self.fig.legend(handles, ["training loss", "validation loss", "never trained (after the stop)",
+                                  "patience window", "stop", "restored best epoch", "validation data",
+                                  "sin(3x), the truth", f"after all {len(self.val) - 1} epochs", "restored network",
+                                  "training data"],
+                        loc="outside lower center", ncols=4, fontsize=9, frameon=False, columnspacing=1.2)
+        self.titles = self.title_lines(ax, 2)
+
+    def update(self, patience):
+        """Show Algorithm 1 with ``patience`` on the recorded run."""
+        patience = check_int(patience, "patience", minimum=1)
+        stop, best = algorithm1(self.val, patience)
+        end = len(self.val) - 1 if stop is None else stop
+        self.train_line.set_data(self.x[:end + 1], self.train[:end + 1])
+        self.val_line.set_data(self.x[:end + 1], self.val[:end + 1])
+        self.span.set_x(best)
+        self.span.set_width(end - best)
+        self.stop_line.set_xdata([end, end])
+        self.stop_line.set_visible(stop is not None)
+        self.star.set_data([best], [self.val[best]])
+        self.fit_line.set_ydata(self.run["fits"][best])
+        status = (f"stopped at epoch {stop}" if stop is not None
+                  else f"never ran out of patience in {len(self.val) - 1} epochs")
+        self.titles[0].set_text(f"Early stopping, patience {patience}: {status},")
+        self.titles[1].set_text(f"restored epoch {best} (validation loss {self.val[best]:.4f})")
+        return self.fig
+
+
 def early_stopping_figure(patience=100, epochs=SINE_FIT["epochs"]):
     """Loss curves with Algorithm 1's stop and restored epochs marked, and the fits they give."""
     patience = check_int(patience, "patience", minimum=1)
-    run = sine_run(epochs)
-    h, fits = run["history"], run["fits"]
-    X, T, Xv, Tv = run["data"]
-    train, val = np.asarray(h.loss), np.asarray(h.val_loss)
+    figure = EarlyStoppingFigure(epochs, pyplot=True)
+    figure.update(patience)
+    return figure.settled()
+
+
+def _early_stopping_alt(patience, epochs):
+    val = sine_run(epochs)["history"].val_loss
     stop, best = algorithm1(val, patience)
-    end = len(val) - 1 if stop is None else stop
-    epochs_axis = np.arange(len(val))
-
-    fig, (ax, ax_fit) = plt.subplots(1, 2, figsize=(10.5, 4.0), width_ratios=[1.35, 1])
-    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.91, wspace=0.16)
-    _log_axis(ax)
-    ax.plot(epochs_axis[:end + 1], train[:end + 1], color=TRAIN, lw=1.8, label="training loss")
-    ax.plot(epochs_axis[:end + 1], val[:end + 1], "--", color=VAL, lw=1.8, label="validation loss")
-    ax.plot(epochs_axis[end:], train[end:], color=TRAIN, lw=1.2, alpha=0.3)
-    ax.plot(epochs_axis[end:], val[end:], "--", color=VAL, lw=1.2, alpha=0.3,
-            label="without early stopping")
-    ax.axvspan(best, end, color="0.85", alpha=0.6, lw=0, label=f"patience window ({patience} epochs)")
-    if stop is not None:
-        ax.axvline(stop, color="0.3", ls=":", lw=1.2)
-        ax.annotate(f"stop: epoch {stop}", (stop, 0.02), xycoords=("data", "axes fraction"),
-                    ha="left", va="bottom", fontsize=8, xytext=(3, 0), textcoords="offset points")
-    ax.plot(best, val[best], "*", color=BEST, ms=14, mec="k", mew=0.6,
-            label=f"restored best: epoch {best}")
-    ax.set_xlim(0, len(val) - 1)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (½ mean squared error)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
-
-    x = GRID.ravel()
-    ax_fit.plot(Xv.ravel(), Tv.ravel(), ".", color="0.75", ms=3, label="validation data")
-    ax_fit.plot(x, np.sin(3 * x), ":", color=TRUE, lw=1.3, label="sin(3x), the truth")
-    ax_fit.plot(x, fits[len(val) - 1], "--", color=VAL, lw=1.5,
-                label=f"after all {len(val) - 1} epochs")
-    ax_fit.plot(x, fits[best], color=BEST, lw=2.2, label=f"restored (epoch {best})")
-    ax_fit.plot(X.ravel(), T.ravel(), "o", color="k", ms=5, label="training data")
-    ax_fit.set_ylim(-2.3, 2.3)
-    ax_fit.set_xlabel("x")
-    ax_fit.set_ylabel("t")
-    ax_fit.legend(fontsize=7.5, loc="lower right", frameon=False, ncols=2)
-    status = (f"stopped at epoch {stop}" if stop is not None
-              else f"never ran out of patience in {len(val) - 1} epochs")
-    ax.set_title(f"Early stopping, patience {patience}: {status}, restored epoch {best} "
-                 f"(validation loss {val[best]:.4f})", fontsize=10, loc="left")
-    return fig
+    status = f"stops at epoch {stop}" if stop is not None else "never runs out of patience"
+    return (f"Training and validation loss of the 1-40-40-1 tanh network on 12 noisy samples "
+            f"of sin(3x): early stopping with patience {patience} {status} and restores "
+            f"epoch {best} (validation loss {val[best]:.4f}); right, the restored fit")
 
 
 def early_stopping_panel(patience=100, epochs=SINE_FIT["epochs"]):
     """A patience slider over ``early_stopping_figure``; redraws from the cached run."""
     patience = check_int(patience, "patience", minimum=1)
-    sine_run(epochs)  # validates ``epochs`` and trains once, before any widget exists
+    figure = EarlyStoppingFigure(epochs)   # validates ``epochs`` and trains once, before any widget
     if static_mode():
-        def alt(patience):
-            val = sine_run(epochs)["history"].val_loss
-            stop, best = algorithm1(val, patience)
-            status = f"stops at epoch {stop}" if stop is not None else "never runs out of patience"
-            return (f"Training and validation loss of the 1-40-40-1 tanh network on 12 noisy samples "
-                    f"of sin(3x): early stopping with patience {patience} {status} and restores "
-                    f"epoch {best} (validation loss {val[best]:.4f}); right, the restored fit")
-        return frames_panel(lambda patience: early_stopping_figure(patience, epochs),
-                            {"patience": sorted({10, 25, 50, 100, 150, 250, 400} | {patience})},
-                            value={"patience": patience}, labels={"patience": "patience p"}, alt=alt)
+        return frames_panel(figure.update, {"patience": sorted({10, 25, 50, 100, 150, 250, 400} | {patience})},
+                            value={"patience": patience}, labels={"patience": "patience p"},
+                            alt=lambda patience: _early_stopping_alt(patience, epochs))
     slider = W.IntSlider(value=patience, min=1, max=400, step=1, description="patience p",
-                         continuous_update=False, style={"description_width": "initial"},
-                         layout=W.Layout(width="420px"))
-    return slider_panel(slider, lambda p: early_stopping_figure(p, epochs), dpi=90)
+                         style={"description_width": "initial"}, layout=W.Layout(width="420px"))
+    return live_panel({"patience": slider}, figure, figure.update,
+                      alt=lambda patience: _early_stopping_alt(patience, epochs))
 
 
 # ------------------------------------------------------------------------------------ dropout
@@ -212,8 +243,8 @@ def digits_network(rate, width=30, seed=0):
     return Network(layers, loss="cross_entropy")
 
 
-@lru_cache(maxsize=32)
-def _dropout_run(rate, epochs, seed):
+def _train_dropout(key):
+    rate, epochs, seed = key
     X, T, Xv, Tv, yv = digits_task()
     net = digits_network(rate, seed=seed)
     history = fit(net, X, T, validation=(Xv, Tv), rng=seed + 1, **{**DIGITS_FIT, "epochs": epochs})
@@ -221,64 +252,96 @@ def _dropout_run(rate, epochs, seed):
     return history, accuracy
 
 
+_DROPOUT_RUNS = Ahead(_train_dropout)     # (rate, epochs, seed) -> (History, accuracy)
+
+
 def dropout_run(rate, epochs=DIGITS_FIT["epochs"], seed=0):
-    """Train ``digits_network(rate)`` (cached per setting); returns (history, validation accuracy).
+    """Train ``digits_network(rate)`` (kept per setting); returns (history, validation accuracy).
 
     Every rate starts from the same initial weights (``seed``) and draws its masks from
     ``seed + 1``; ``history.loss`` is measured without dropout, as at inference.
     """
     rate = round(check_real(rate, "rate", low=0.0, high=1.0, high_open=True), 2)
-    return _dropout_run(rate, check_int(epochs, "epochs", minimum=1), check_int(seed, "seed", minimum=0))
+    return _DROPOUT_RUNS.get((rate, check_int(epochs, "epochs", minimum=1), check_int(seed, "seed", minimum=0)))
+
+
+class DropoutFigure(BlitFigure):
+    """Training and validation loss for one dropout rate (colour) against the same network
+    without dropout (grey), on axes fixed for every rate."""
+
+    def __init__(self, epochs=DIGITS_FIT["epochs"], pyplot=False, dpi=80):
+        super().__init__((8.4, 4.2), dpi, pyplot=pyplot)
+        self.epochs = epochs
+        ref, self.ref_accuracy = dropout_run(0.0, epochs)
+        self.ref = ref
+        ax = self.ax = self.fig.add_subplot()
+        _log_axis(ax)
+        ax.plot(ref.loss, color="0.45", lw=1.1, alpha=0.8)
+        ax.plot(ref.val_loss, "--", color="0.45", lw=1.1, alpha=0.8)
+        self.train = self.dynamic(ax.plot([], [], color=TRAIN, lw=1.8)[0])
+        self.val = self.dynamic(ax.plot([], [], "--", color=VAL, lw=1.8)[0])
+        low = min(np.min(ref.loss), np.min(ref.val_loss))
+        ax.set_ylim(low / 1.5, 1.5 * max(ref.loss[0], ref.val_loss[0]))
+        ax.set_xlim(0, epochs)
+        ax.set_xlabel("epoch", fontsize=10)
+        ax.set_ylabel("cross-entropy (mean over examples)", fontsize=10)
+        ax.grid(True, alpha=0.3)
+        handles = [Line2D([], [], color=TRAIN, lw=1.8), Line2D([], [], ls="--", color=VAL, lw=1.8),
+                   Line2D([], [], color="0.45", lw=1.1), Line2D([], [], ls="--", color="0.45", lw=1.1)]
+        ax.legend(handles, ["training, this rate", "validation, this rate", "training, no dropout",
+                            "validation, no dropout"], loc="upper center", bbox_to_anchor=(0.5, -0.13),
+                  ncols=4, fontsize=9, frameon=False, columnspacing=1.2)
+        self.titles = self.title_lines(ax, 2)
+
+    def update(self, rate):
+        """Show the run with dropout ``rate`` (trained once, then kept)."""
+        rate = round(check_real(rate, "rate", low=0.0, high=1.0, high_open=True), 2)
+        h, acc = dropout_run(rate, self.epochs)
+        self.train.set_data(np.arange(len(h.loss)), h.loss)
+        self.val.set_data(np.arange(len(h.val_loss)), h.val_loss)
+        self.titles[0].set_text(f"Dropout rate {rate:g} (keep probability ρ = {1 - rate:g}): validation "
+                                f"accuracy {acc:.1%}, without dropout {self.ref_accuracy:.1%}")
+        self.titles[1].set_text(f"loss after {len(h.loss) - 1} epochs: training {h.loss[-1]:.3f}, validation "
+                                f"{h.val_loss[-1]:.3f} (without dropout {self.ref.loss[-1]:.3f} and "
+                                f"{self.ref.val_loss[-1]:.3f})")
+        return self.fig
 
 
 def dropout_figure(rate=0.2, epochs=DIGITS_FIT["epochs"]):
     """Training and validation loss with dropout ``rate`` against the same network without it."""
-    rate = round(check_real(rate, "rate", low=0.0, high=1.0, high_open=True), 2)
-    runs = [(0.0, *dropout_run(0.0, epochs))]
-    if rate > 0:
-        runs.insert(0, (rate, *dropout_run(rate, epochs)))
-    fig, ax = plt.subplots(figsize=(8.0, 4.0))
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.86)
-    _log_axis(ax)
-    for i, (r, h, acc) in enumerate(runs):
-        color, width, alpha = (TRAIN, 1.8, 1.0) if i == 0 else ("0.45", 1.1, 0.8)
-        name = f"rate {r:g}" if r > 0 else "no dropout"
-        ax.plot(h.loss, color=color, lw=width, alpha=alpha, label=f"{name}: training")
-        ax.plot(h.val_loss, "--", color=VAL if i == 0 else color, lw=width, alpha=alpha,
-                label=f"{name}: validation (accuracy {acc:.1%})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy (mean over examples)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
-    h, ref = runs[0][1], runs[-1][1]
-    summary = f"training {h.loss[-1]:.3f}, validation {h.val_loss[-1]:.3f}"
-    if rate > 0:
-        summary += f" (without dropout {ref.loss[-1]:.3f} and {ref.val_loss[-1]:.3f})"
-    ax.set_title(f"Dropout rate {rate:g}, keep probability ρ = {1 - rate:g}\n"
-                 f"loss after {len(h.loss) - 1} epochs: {summary}", fontsize=10, loc="left")
-    return fig
+    rate = check_real(rate, "rate", low=0.0, high=1.0, high_open=True)
+    figure = DropoutFigure(check_int(epochs, "epochs", minimum=1), pyplot=True)
+    figure.update(rate)
+    return figure.settled()
+
+
+def _dropout_alt(rate, epochs):
+    h, acc = dropout_run(rate, epochs)
+    return (f"Training and validation cross-entropy of the 64-30-10 digits network with "
+            f"dropout rate {rate:g} (keep probability {1 - rate:g}) against no dropout: "
+            f"after {len(h.loss) - 1} epochs training loss {h.loss[-1]:.3f}, validation "
+            f"loss {h.val_loss[-1]:.3f}, validation accuracy {acc:.1%}")
 
 
 def dropout_panel(rate=0.2, epochs=DIGITS_FIT["epochs"]):
-    """A dropout-rate slider over ``dropout_figure``; each rate trains once, then is cached."""
+    """A dropout-rate slider over ``dropout_figure``; each rate trains once, then is kept
+    (all of the slider's rates are trained in the background when the panel appears)."""
     rate = check_real(rate, "rate", low=0.0, high=0.7)
     epochs = check_int(epochs, "epochs", minimum=1)
+    figure = DropoutFigure(epochs)
     if static_mode():
-        def alt(rate):
-            h, acc = dropout_run(rate, epochs)
-            return (f"Training and validation cross-entropy of the 64-30-10 digits network with "
-                    f"dropout rate {rate:g} (keep probability {1 - rate:g}) against no dropout: "
-                    f"after {len(h.loss) - 1} epochs training loss {h.loss[-1]:.3f}, validation "
-                    f"loss {h.val_loss[-1]:.3f}, validation accuracy {acc:.1%}")
-        return frames_panel(lambda rate: dropout_figure(rate, epochs),
-                            {"rate": sorted(set(RATES) | {round(rate, 2)})},
+        return frames_panel(figure.update, {"rate": sorted(set(RATES) | {round(rate, 2)})},
                             value={"rate": round(rate, 2)},
-                            labels={"rate": "dropout rate (drop probability 1 − ρ)"}, alt=alt)
+                            labels={"rate": "dropout rate (drop probability 1 − ρ)"},
+                            alt=lambda rate: _dropout_alt(rate, epochs))
     slider = W.FloatSlider(value=rate, min=0.0, max=0.7, step=0.1, readout_format=".1f",
                            description="dropout rate (drop probability 1 − ρ)",
-                           continuous_update=False, style={"description_width": "initial"},
-                           layout=W.Layout(width="460px"))
-    return slider_panel(slider, lambda r: dropout_figure(r, epochs), dpi=90)
+                           style={"description_width": "initial"}, layout=W.Layout(width="460px"))
+    _DROPOUT_RUNS.plan([(r, epochs, 0) for r in sorted(RATES, key=lambda r: abs(r - rate))])
+    return live_panel({"rate": slider}, figure, figure.update,
+                      busy=lambda rate: None if _DROPOUT_RUNS.done((round(rate, 2), epochs, 0)) else
+                      f"training with dropout rate {rate:.1f} (once; then it is kept) …",
+                      alt=lambda rate: _dropout_alt(rate, epochs))
 
 
 # ------------------------------------------------------------- Figure 29: thinned networks

@@ -14,6 +14,7 @@ from functools import lru_cache
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from .._validate import (
     as_float_array,
@@ -29,8 +30,9 @@ from ..nn.network import Network
 from ..train.fit import fit
 from ..train.record import AccuracyMonitor
 from ..train.stopping import History
-from ..ui.panel import show_figure
+from ..ui.live import Ahead, live_panel
 from ..ui.static import frames_panel, static_mode
+from ..viz.render import BlitFigure
 from ..viz.style import BLUE, GREY, LINE_COLORS, LINESTYLES, VERMILION
 
 __all__ = ["PANEL_INITS", "classifier", "as_images", "confusion_counts", "confusion_plot",
@@ -197,8 +199,8 @@ def _digits(seed):
     return datasets.digits(seed)
 
 
-@lru_cache(maxsize=64)
-def _run(lr, init, sigma, epochs, batch_size, seed):
+def _train_digits(key):
+    lr, init, sigma, epochs, batch_size, seed = key
     data = _digits(seed)
     net = classifier(init=init, sigma=sigma, rng=seed)
     monitor = AccuracyMonitor(data.X_val, data.y_val)
@@ -208,8 +210,10 @@ def _run(lr, init, sigma, epochs, batch_size, seed):
     return h, tuple(monitor.accuracy)
 
 
-def digits_run(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
-    """Train the 64-100-10 classifier on ``digits(seed)``; returns (History, accuracies)."""
+_RUNS = Ahead(_train_digits)     # (lr, init, σ, epochs, batch size, seed) -> (History, accuracies)
+
+
+def _key(lr, init, sigma, epochs, batch_size, seed):
     lr = check_real(lr, "lr", low=0.0, low_open=True)
     check_choice(init, "init", PANEL_INITS)
     sigma = check_real(sigma, "sigma", low=0.0, low_open=True)
@@ -217,52 +221,123 @@ def digits_run(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     sigma = round(sigma, 6) if init == "normal" else 0.01   # σ only matters for "normal"
-    return _run(round(lr, 6), init, sigma, epochs, batch_size, seed)
+    return (round(lr, 6), init, sigma, epochs, batch_size, seed)
+
+
+def digits_run(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
+    """Train the 64-100-10 classifier on ``digits(seed)``; returns (History, accuracies)."""
+    return _RUNS.get(_key(lr, init, sigma, epochs, batch_size, seed))
 
 
 def _describe(lr, init, sigma):
     return f"α = {lr:.3g}, " + (f"N(0, σ = {sigma:.3g})" if init == "normal" else init)
 
 
+class DigitsFigure(BlitFigure):
+    """Loss (left, log scale) and validation accuracy (right) per epoch for one setting,
+    beside a reference run in grey, on axes fixed for every setting."""
+
+    def __init__(self, epochs=20, batch_size=32, seed=0, reference=(0.5, "he", 0.01), pyplot=False, dpi=80):
+        super().__init__((8.4, 3.9), dpi, pyplot=pyplot)
+        ax1, ax2 = self.fig.subplots(1, 2)
+        self.lines = {k: self.dynamic(ax.plot([], [], color=c, ls=ls, lw=w)[0]) for k, ax, c, ls, w in (
+            ("ref loss", ax1, GREY, "--", 1.6), ("ref acc", ax2, GREY, "--", 1.6),
+            ("loss", ax1, LINE_COLORS[0], "-", 2), ("val", ax1, VERMILION, ":", 1.6), ("acc", ax2, LINE_COLORS[0], "-", 2))}
+        ax1.set_yscale("log")
+        ax1.set(xlim=(0, epochs), ylim=(1e-3, 30.0))
+        ax1.set_xlabel("epoch")
+        ax1.set_ylabel("mean cross-entropy")
+        ax2.set(xlim=(0, epochs), ylim=(0, 100))
+        ax2.axhline(97, color=GREY, lw=0.8, ls="--")
+        ax2.set_xlabel("epoch")
+        ax2.set_ylabel("validation accuracy (%)")
+        for ax in (ax1, ax2):
+            ax.grid(True, alpha=0.3)
+        handles = [Line2D([], [], color=LINE_COLORS[0], lw=2), Line2D([], [], color=VERMILION, ls=":", lw=1.6),
+                   Line2D([], [], color=GREY, ls="--", lw=1.6)]
+        self.fig.legend(handles, ["this run: training loss, accuracy", "this run: validation loss",
+                                  f"reference: {_describe(*reference)}"], loc="outside lower center", ncols=3,
+                        fontsize=9, frameon=False)
+        self.title = self.dynamic(self.fig.suptitle("Ag", fontsize=10))
+        self.settings, self.reference = (epochs, batch_size, seed), tuple(reference)
+
+    def update(self, lr=0.5, init="he", sigma=0.01):
+        """Show the run of (lr, init, σ); returns (History, accuracies)."""
+        h, acc = digits_run(lr, init, sigma, *self.settings)
+        ref = None if self.reference == (lr, init, sigma) else digits_run(*self.reference, *self.settings)
+        for key, run in (("", (h, acc)), ("ref ", ref)):
+            shown = run is not None
+            for part in ("loss", "acc") + (("val",) if not key else ()):
+                self.lines[key + part].set_visible(shown)
+            if not shown:
+                continue
+            loss = np.asarray(run[0].loss, float)
+            ok = np.flatnonzero(np.isfinite(loss))
+            self.lines[key + "loss"].set_data(ok, np.clip(loss[ok], 1e-3, 30.0))
+            self.lines[key + "acc"].set_data(np.arange(len(run[1])), 100 * np.asarray(run[1]))
+            if not key:
+                v = np.asarray(run[0].val_loss, float)
+                okv = np.flatnonzero(np.isfinite(v))
+                self.lines["val"].set_data(okv, np.clip(v[okv], 1e-3, 30.0))
+        end = f"validation accuracy {acc[-1]:.1%}" if acc else "no epoch completed"
+        state = {"diverged": f"diverged at epoch {h.epochs}"}.get(h.status, f"{h.epochs} epochs")
+        self.title.set_text(f"{_describe(lr, init, sigma)}: {state}, {end}")
+        return h, acc
+
+
 def digits_figure(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0, *,
                   reference=(0.5, "he", 0.01)):
     """Loss and validation-accuracy curves for one setting, beside a reference run."""
-    h, acc = digits_run(lr, init, sigma, epochs, batch_size, seed)
-    runs = {_describe(lr, init, sigma): (h, acc)}
-    if reference is not None and tuple(reference) != (lr, init, sigma):
-        runs[_describe(*reference) + " (reference)"] = digits_run(*reference, epochs, batch_size, seed)
-    end = f"validation accuracy {acc[-1]:.1%}" if acc else "no epoch completed"
-    state = {"diverged": f"diverged at epoch {h.epochs}"}.get(h.status, f"{h.epochs} epochs")
-    return training_plot(runs, title=f"{_describe(lr, init, sigma)}: {state}, {end}")
+    _key(lr, init, sigma, epochs, batch_size, seed)
+    figure = DigitsFigure(epochs, batch_size, seed, reference, pyplot=True)
+    figure.update(lr, init, sigma)
+    return figure.settled()
 
 
 def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
     """Learning-rate slider, initialiser dropdown and σ slider → training curves.
 
     σ is the standard deviation of the "normal" initialiser and is ignored by He and
-    Xavier, which choose their own scale from the layer sizes.
+    Xavier, which choose their own scale from the layer sizes. The learning rates of the
+    slider are trained in the background, nearest first, when the panel appears.
     """
-    digits_run(lr, init, sigma, epochs, batch_size, seed)   # validates, warms the cache
+    _key(lr, init, sigma, epochs, batch_size, seed)                 # validates
     if static_mode():
         return _digits_frames(float(lr), init, float(sigma), epochs, batch_size, seed)
+    figure = DigitsFigure(epochs, batch_size, seed)
     style = {"description_width": "initial"}
-    lr_s = W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1, description="learning rate α",
-                            readout_format=".3g", continuous_update=False, style=style)
-    init_d = W.Dropdown(options=PANEL_INITS, value=init, description="initialisation", style=style)
-    sigma_s = W.FloatLogSlider(value=sigma, base=10, min=-4, max=0.5, step=0.25,
-                               description="σ (normal only)", readout_format=".3g",
-                               continuous_update=False, style=style, disabled=init != "normal")
-    out = W.Output()
+    controls = {"lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1, description="learning rate α",
+                                       readout_format=".3g", style=style),
+                "init": W.Dropdown(options=PANEL_INITS, value=init, description="initialisation", style=style),
+                "sigma": W.FloatLogSlider(value=sigma, base=10, min=-4, max=0.5, step=0.25,
+                                          description="σ (normal only)", readout_format=".3g", style=style,
+                                          disabled=init != "normal")}
 
-    def redraw(*_):
-        sigma_s.disabled = init_d.value != "normal"
-        show_figure(out, digits_figure(lr_s.value, init_d.value, sigma_s.value, epochs,
-                                       batch_size, seed))
+    def show(lr, init, sigma):
+        controls["sigma"].disabled = init != "normal"
+        figure.update(lr, init, sigma)
 
-    for control in (lr_s, init_d, sigma_s):
-        control.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([lr_s, init_d, sigma_s]), out])
+    def ahead(*_):
+        v = {k: w.value for k, w in controls.items()}
+        lrs = sorted((10 ** (-2 + 0.1 * k) for k in range(31)), key=lambda x: abs(np.log10(x / v["lr"])))
+        _RUNS.plan([_key(x, v["init"], v["sigma"], epochs, batch_size, seed) for x in lrs])
+
+    box = live_panel(controls, figure, show,
+                     busy=lambda lr, init, sigma: None if _RUNS.done(_key(lr, init, sigma, epochs, batch_size, seed))
+                     else "training this setting (once; then it is kept) …",
+                     alt=lambda lr, init, sigma: _digits_alt(lr, init, sigma, epochs, batch_size, seed))
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
+
+
+def _digits_alt(lr, init, sigma, epochs, batch_size, seed, name=None):
+    h, acc = digits_run(lr, init, sigma, epochs, batch_size, seed)
+    end = f"validation accuracy {acc[-1]:.1%}" if acc else "no epoch completed"
+    return (f"Training and validation loss and validation accuracy of the 64-100-10 ReLU "
+            f"network on the digits, learning rate {lr:g}, {name or init} initialisation: "
+            f"{h.status.replace('_', ' ')} after {h.epochs} epochs, {end}")
 
 
 def _digits_frames(lr, init, sigma, epochs, batch_size, seed):
@@ -272,13 +347,15 @@ def _digits_frames(lr, init, sigma, epochs, batch_size, seed):
                                                                               else set()))}}
     start = next(k for k, (i, s) in inits.items() if i == init and (i != "normal" or s == sigma))
 
+    figure = DigitsFigure(epochs, batch_size, seed)
+
+    def frame(lr, init):
+        figure.update(lr, *inits[init])
+        return figure.fig
+
     def alt(lr, init):
-        h, acc = digits_run(lr, *inits[init], epochs, batch_size, seed)
-        end = f"validation accuracy {acc[-1]:.1%}" if acc else "no epoch completed"
-        return (f"Training and validation loss and validation accuracy of the 64-100-10 ReLU "
-                f"network on the digits, learning rate {lr:g}, {init} initialisation: "
-                f"{h.status.replace('_', ' ')} after {h.epochs} epochs, {end}")
-    return frames_panel(lambda lr, init: digits_figure(lr, *inits[init], epochs, batch_size, seed),
+        return _digits_alt(lr, *inits[init], epochs, batch_size, seed, name=init)
+    return frames_panel(frame,
                         {"lr": sorted({0.05, 0.5, 2.0} | {lr}), "init": list(inits)},
                         value={"lr": lr, "init": start},
                         labels={"lr": "learning rate α", "init": "initialisation"}, alt=alt)

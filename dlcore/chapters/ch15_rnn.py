@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validate import check_choice, check_int, check_real
@@ -19,9 +18,10 @@ from ..nn.layers import Dense
 from ..nn.network import Network
 from ..nn.recurrent import SimpleRNN, orthogonal
 from ..nn.through_time import gradient_norms
-from ..ui.panel import STYLE, show_figure
+from ..ui.live import Ahead, live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
-from ..viz.curves import gradient_norm_plot
+from ..viz.norms import GradientNormFigure
 from ..viz.recurrent_diagrams import (
     bptt_iterations_diagram,
     folded_rnn_diagram,
@@ -74,50 +74,80 @@ def rnn_norms(scale=1.0, activation="tanh", length=30, n_hidden=16, seed=0):
                       check_int(seed, "seed", minimum=0)).copy()
 
 
+def _panel_norms(key):
+    """(scale, activation, length) -> ``rnn_norms``: what the panel draws."""
+    return rnn_norms(*key)
+
+
+_NORMS = Ahead(_panel_norms)     # computed ahead along a dragged slider
+
+
+def _rnn_figure(pyplot=False):
+    return GradientNormFigure(["simple RNN"], ["ρ^(T−t)"], ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖", pyplot=pyplot)
+
+
+def _show_rnn(figure, scale, activation, length):
+    norms = _NORMS.get((round(float(scale), 6), activation, int(length)))
+    steps = np.arange(1, length + 1)
+    figure.update([norms / norms[-1]], [float(scale) ** (length - steps)],
+                  title=f"{activation} RNN, ρ = {scale:g}: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = "
+                        f"{norms[0] / norms[-1]:.2e} over {length} steps")
+    return norms
+
+
 def rnn_gradient_figure(scale=1.0, activation="tanh", length=30):
     """Gradient norm per time step for one recurrent scale ρ, beside the prediction ρ^(T−t)."""
-    norms = rnn_norms(scale, activation, length)
-    steps = np.arange(1, length + 1)
-    ref = float(scale) ** (length - steps)
-    fig = gradient_norm_plot({f"{activation} RNN, ρ = {scale:g}": norms / norms[-1]},
-                             reference={"ρ^(T−t)": ref}, ylabel="‖∂E/∂h_t‖ / ‖∂E/∂h_T‖",
-                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {norms[0] / norms[-1]:.2e} "
-                                   f"over {length} steps")
-    return fig, norms
+    figure = _rnn_figure(pyplot=True)
+    norms = _show_rnn(figure, scale, activation, length)
+    return figure.settled(), norms
 
 
 def rnn_gradient_panel(scale=1.0, activation="tanh", length=30):
     """Slider for the recurrent weights' scale ρ (the spectral radius of W_hh), a dropdown
     for the activation and a slider for the sequence length → ‖∂E/∂h_t‖ per step."""
-    plt.close(rnn_gradient_figure(scale, activation, length)[0])   # validates the arguments
+    rnn_norms(scale, activation, length)                          # validates the arguments
     if static_mode():
         return _rnn_frames(float(scale), activation, length)
-    rho = W.FloatSlider(value=scale, min=0.25, max=2.0, step=0.05, continuous_update=False,
-                        description="recurrent scale ρ", style=STYLE, readout_format=".2f")
-    act = W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
-                     description="activation")
-    T = W.IntSlider(value=length, min=5, max=80, step=5, description="length T",
-                    continuous_update=False)
-    out = W.Output()
+    figure = _rnn_figure()
+    controls = {"scale": W.FloatSlider(value=scale, min=0.25, max=2.0, step=0.05, description="recurrent scale ρ",
+                                       style=STYLE, readout_format=".2f"),
+                "activation": W.Dropdown(options=["tanh", "linear", "relu", "logistic"], value=activation,
+                                         description="activation"),
+                "length": W.IntSlider(value=length, min=5, max=80, step=5, description="length T")}
+    def ahead(*_):
+        v = {k: w.value for k, w in controls.items()}
+        near = sorted(((s, T) for s in np.arange(0.25, 2.001, 0.05) for T in range(5, 85, 5)),
+                      key=lambda sT: abs(sT[0] - v["scale"]) / 0.05 + abs(sT[1] - v["length"]) / 5)
+        _NORMS.plan([(round(float(s), 6), v["activation"], T) for s, T in near[:120]])
 
-    def redraw(*_):
-        show_figure(out, rnn_gradient_figure(rho.value, act.value, T.value)[0])
+    box = live_panel(controls, figure, lambda **v: _show_rnn(figure, **v), alt=_rnn_alt,
+                     busy=lambda scale, activation, length: None if _NORMS.done(
+                         (round(float(scale), 6), activation, int(length))) else "computing the gradient norms …")
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
 
-    for control in (rho, act, T):
-        control.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([rho, act, T]), out])
+
+def _rnn_alt(scale, activation, length):
+    n = rnn_norms(scale, activation, length)
+    return (f"Gradient norm per step of a {activation} RNN with recurrent scale ρ = {scale:g} over "
+            f"{length} steps, beside ρ^(T−t): ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {n[0] / n[-1]:.2e}")
 
 
 def _rnn_frames(scale, activation, length):
     """Recurrent scales 0.5-1.5 × tanh, linear and ReLU units (and the requested ones)."""
     acts = sorted({"tanh", "linear", "relu", activation}, key=["tanh", "linear", "relu", "logistic"].index)
 
+    figure = _rnn_figure()
+
+    def frame(scale, activation):
+        _show_rnn(figure, scale, activation, length)
+        return figure.fig
+
     def alt(scale, activation):
-        n = rnn_norms(scale, activation, length)
-        return (f"Gradient norm per step of a {activation} RNN with recurrent scale ρ = {scale:g} over "
-                f"{length} steps, beside ρ^(T−t): ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ = {n[0] / n[-1]:.2e}")
-    return frames_panel(lambda scale, activation: rnn_gradient_figure(scale, activation, length)[0],
+        return _rnn_alt(scale, activation, length)
+    return frames_panel(frame,
                         {"scale": sorted({0.5, 0.9, 1.0, 1.2, 1.5} | {scale}), "activation": acts},
                         value={"scale": scale, "activation": activation},
                         labels={"scale": "recurrent scale ρ"}, alt=alt)

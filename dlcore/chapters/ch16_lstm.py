@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import ipywidgets as W
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .._validate import check_choice, check_int, check_real
@@ -21,9 +20,10 @@ from ..nn.lstm import LSTM
 from ..nn.network import Network
 from ..nn.recurrent import SimpleRNN
 from ..nn.through_time import gradient_norms
-from ..ui.panel import STYLE, show_figure
+from ..ui.live import Ahead, live_panel
+from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
-from ..viz.curves import gradient_norm_plot
+from ..viz.norms import GradientNormFigure
 from ..viz.flows import multiplicative_unit_diagram
 from ..viz.recurrent_diagrams import (
     LSTM_BACKWARD_KEYS,
@@ -139,47 +139,78 @@ def long_range_norms(model="lstm", length=40, forget_bias=2.0, n_hidden=8, seeds
     return h.copy(), None if c is None else c.copy()
 
 
+_CURVES = ("simple RNN ‖∂E/∂h_t‖", "LSTM ‖∂E/∂h_t‖", "LSTM ‖∂E/∂c_t‖")
+
+
+def _panel_norms(key):
+    """(length, forget-gate bias) -> the norms the panel draws: simple RNN's, LSTM's."""
+    return long_range_norms("rnn", key[0]), long_range_norms("lstm", *key)
+
+
+_NORMS = Ahead(_panel_norms)     # computed ahead along a dragged slider
+
+
+def _lstm_figure(pyplot=False):
+    return GradientNormFigure(_CURVES, ylabel="norm relative to ‖∂E/∂h_T‖", pyplot=pyplot)
+
+
+def _show_lstm(figure, length, forget_bias):
+    (rnn_h, _), (lstm_h, lstm_c) = _NORMS.get((length, round(forget_bias, 6)))
+    figure.update([rnn_h, lstm_h, lstm_c],
+                  title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖: RNN {rnn_h[0]:.1e}, LSTM {lstm_h[0]:.1e}"
+                        f" (forget-gate bias {forget_bias:g}, T = {length})")
+    return dict(zip(_CURVES, (rnn_h, lstm_h, lstm_c)))
+
+
 def lstm_gradient_figure(length=40, forget_bias=2.0):
     """‖∂E/∂h_t‖ per step for a simple RNN and an LSTM on the same long-range task."""
-    rnn_h, _ = long_range_norms("rnn", length)
-    lstm_h, lstm_c = long_range_norms("lstm", length, forget_bias)
-    curves = {"simple RNN ‖∂E/∂h_t‖": rnn_h, "LSTM ‖∂E/∂h_t‖": lstm_h, "LSTM ‖∂E/∂c_t‖": lstm_c}
-    fig = gradient_norm_plot(curves, ylabel="norm relative to ‖∂E/∂h_T‖",
-                             title=f"‖∂E/∂h_1‖ / ‖∂E/∂h_T‖: RNN {rnn_h[0]:.1e}, LSTM {lstm_h[0]:.1e}"
-                                   f" (forget-gate bias {forget_bias:g})")
-    return fig, curves
+    figure = _lstm_figure(pyplot=True)
+    curves = _show_lstm(figure, length, forget_bias)
+    return figure.settled(), curves
 
 
 def lstm_gradient_panel(length=40, forget_bias=2.0):
     """Sliders for the sequence length and the LSTM's initial forget-gate bias → gradient
     norms per step of a simple RNN and an LSTM on ``long_range_task``."""
-    plt.close(lstm_gradient_figure(length, forget_bias)[0])       # validates the arguments
+    long_range_norms("lstm", length, forget_bias)                   # validates the arguments
     if static_mode():
         return _lstm_frames(length, float(forget_bias))
-    T = W.IntSlider(value=length, min=5, max=80, step=5, description="length T",
-                    continuous_update=False)
-    fb = W.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.5, continuous_update=False,
-                       description="forget-gate bias", style=STYLE)
-    out = W.Output()
+    figure = _lstm_figure()
+    controls = {"length": W.IntSlider(value=length, min=5, max=80, step=5, description="length T"),
+                "forget_bias": W.FloatSlider(value=forget_bias, min=-2.0, max=4.0, step=0.5,
+                                             description="forget-gate bias", style=STYLE)}
+    def ahead(*_):
+        T, b = controls["length"].value, controls["forget_bias"].value
+        near = sorted(((t, f) for t in range(5, 85, 5) for f in np.arange(-2.0, 4.5, 0.5)),
+                      key=lambda tf: abs(tf[0] - T) / 5 + abs(tf[1] - b) / 0.5)
+        _NORMS.plan([(t, round(float(f), 6)) for t, f in near])
 
-    def redraw(*_):
-        show_figure(out, lstm_gradient_figure(T.value, fb.value)[0])
+    box = live_panel(controls, figure, lambda **v: _show_lstm(figure, **v), alt=_lstm_alt,
+                     busy=lambda length, forget_bias: None if _NORMS.done((length, round(forget_bias, 6)))
+                     else "computing the gradient norms …")
+    for w in controls.values():
+        w.observe(ahead, names="value")
+    ahead()
+    return box
 
-    T.observe(redraw, names="value")
-    fb.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox([T, fb]), out])
+
+def _lstm_alt(length, forget_bias):
+    rnn_h, lstm_h = long_range_norms("rnn", length)[0], long_range_norms("lstm", length, forget_bias)[0]
+    return (f"Gradient norms per step of a simple RNN and an LSTM with forget-gate bias "
+            f"{forget_bias:g} over {length} steps: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ is {rnn_h[0]:.1e} for "
+            f"the RNN and {lstm_h[0]:.1e} for the LSTM")
 
 
 def _lstm_frames(length, forget_bias):
     """Lengths 10-80 × forget-gate biases −1 to 4 (and the requested ones)."""
-    def alt(length, forget_bias):
-        rnn_h, lstm_h = long_range_norms("rnn", length)[0], long_range_norms("lstm", length, forget_bias)[0]
-        return (f"Gradient norms per step of a simple RNN and an LSTM with forget-gate bias "
-                f"{forget_bias:g} over {length} steps: ‖∂E/∂h_1‖ / ‖∂E/∂h_T‖ is {rnn_h[0]:.1e} for "
-                f"the RNN and {lstm_h[0]:.1e} for the LSTM")
-    return frames_panel(lambda length, forget_bias: lstm_gradient_figure(length, forget_bias)[0],
+    figure = _lstm_figure()
+
+    def frame(length, forget_bias):
+        _show_lstm(figure, length, forget_bias)
+        return figure.fig
+
+    return frames_panel(frame,
                         {"length": sorted({10, 40, 80, length}),
                          "forget_bias": sorted({-1.0, 0.0, 2.0, 4.0} | {forget_bias})},
                         value={"length": length, "forget_bias": forget_bias},
-                        labels={"length": "length T", "forget_bias": "forget-gate bias"}, alt=alt)
+                        labels={"length": "length T", "forget_bias": "forget-gate bias"}, alt=_lstm_alt)

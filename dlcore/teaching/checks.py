@@ -10,7 +10,35 @@ import numpy as np
 
 from .._validate import as_float_array, check_int
 
-__all__ = ["check"]
+__all__ = ["check", "Verdict"]
+
+
+class Verdict:
+    """The outcome of a check that has already printed its message: true or false like a
+    ``bool`` (``assert check(...)``, ``if ex.check(x):``), but shown as nothing when it is
+    the last value of a notebook cell, so the cell shows the message only, not a stray
+    ``True`` or ``False`` under it (IPython calls ``_ipython_display_`` instead of printing
+    the value's repr)."""
+
+    __slots__ = ("ok",)
+
+    def __init__(self, ok):
+        self.ok = bool(ok)
+
+    def __bool__(self):
+        return self.ok
+
+    def __eq__(self, other):
+        return self.ok == other
+
+    def __hash__(self):
+        return hash(self.ok)
+
+    def __repr__(self):
+        return repr(self.ok)
+
+    def _ipython_display_(self):
+        """Display nothing: the check printed its own message."""
 
 
 def _fmt(v, decimals):
@@ -34,6 +62,8 @@ def check(title, lecture, book, decimals, labels=None, *, note=None):
         A name for each value ("d1", "δ8", ...).
     note : str, optional
         Printed under the table (for example where the lecture rounds differently).
+
+    Returns a true ``Verdict`` (shown as nothing in a notebook) when every value agrees.
     """
     decimals = check_int(decimals, "decimals", minimum=0, maximum=15)   # float64 holds ~16 digits
     lec = np.atleast_1d(as_float_array(lecture, "lecture", allow_empty=False))
@@ -59,4 +89,4 @@ def check(title, lecture, book, decimals, labels=None, *, note=None):
         bad = [lab for lab, ok in zip(labels, same) if not ok]
         raise AssertionError(f"{title}: the book's value differs from the lecture's at {decimals} "
                              f"decimals for {', '.join(bad)}")
-    return True
+    return Verdict(True)

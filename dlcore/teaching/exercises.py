@@ -11,7 +11,7 @@ Writing an exercise (the author computes the fingerprints once)::
     'c0ffee…'
     ex = NumberExercise("δ8 for d1", "c0ffee…", decimals=4,
                         hint="δ8 = ∂E/∂a8 × a8(1 − a8), with ∂E/∂a8 = −(t − a8).")
-    ex.check(my_answer)          # prints ✓ or ✗ with the hint; returns True/False
+    ex.check(my_answer)          # prints ✓ or ✗ with the hint; returns a true/false Verdict
 
     ex = FunctionExercise("derivative of tanh", inputs=np.linspace(-3, 3, 13),
                           answer=fingerprint(1 - np.tanh(np.linspace(-3, 3, 13))**2, 6),
@@ -33,6 +33,7 @@ import hashlib
 import numpy as np
 
 from .._validate import as_float_array, check_int
+from .checks import Verdict
 
 __all__ = ["fingerprint", "NumberExercise", "FunctionExercise"]
 
@@ -67,17 +68,17 @@ class _Exercise:
     def _verdict(self, digest, problem=None):
         if problem is None and digest == self.answer:
             print(f"✓ {self.title}: correct.")
-            return True
+            return Verdict(True)
         if problem is None:
             problem = self.mistakes.get(digest, f"not yet. Hint: {self.hint}")
         print(f"✗ {self.title}: {problem}")
-        return False
+        return Verdict(False)
 
 
 class NumberExercise(_Exercise):
     """An exercise whose answer is a number (or a small array), checked to ``decimals``."""
 
-    def check(self, value) -> bool:
+    def check(self, value) -> Verdict:
         if value is None:
             return self._verdict(None, "no answer yet: replace None with your value and run the cell again.")
         try:
@@ -113,7 +114,7 @@ class FunctionExercise(_Exercise):
             out = fn(self.inputs.copy(), *copies)
             return None if out is None else np.asarray(out, dtype=float)
 
-    def check(self, fn) -> bool:
+    def check(self, fn) -> Verdict:
         if fn is None:
             return self._verdict(None, "no answer yet: replace None with your function and run the cell again.")
         if not callable(fn):

@@ -49,6 +49,18 @@ def _savefig_and_keep(self, fname, *args, **kwargs):
         _keep(self)
     return _savefig(self, fname, *args, **kwargs)
 _Figure.savefig = _savefig_and_keep
+try:   # live panels draw their figure with dlcore.viz.render.BlitFigure.png: keep its first frame
+    from dlcore.viz.render import BlitFigure as _Blit
+    _png, _kept = _Blit.png, set()
+    def _png_and_keep(self, *args, **kwargs):
+        out = _png(self, *args, **kwargs)
+        if id(self) not in _kept:
+            _kept.add(id(self))
+            _keep(self.fig)
+        return out
+    _Blit.png = _png_and_keep
+except ImportError:
+    pass
 _plt.show = _show_all
 get_ipython().events.register("post_execute", _show_all)
 '''

@@ -1,22 +1,23 @@
-"""The training explorer: sliders for learning rate, initialisation, dropout and shape,
-live loss curves and per-layer histograms of z, a and δ.
+"""The training explorer: controls for data, learning rate, initialisation, dropout and
+shape beside live loss curves, the variance of z, a and δ per layer and their histograms.
 
-``explorer()`` returns the panel (an ipywidgets ``VBox``); its ``.explorer`` attribute is
-the ``Explorer`` object behind it, which notebooks and tests can drive directly:
+``explorer()`` returns the panel (an ipywidgets box); its ``.explorer`` attribute is the
+``Explorer`` object behind it, which notebooks and tests can drive directly:
 ``ex.set(sigma=0.2)`` changes settings and redraws, ``ex.pin()`` keeps the current run
-for comparison. Runs with the same seed start from the same standard-normal draws and
-see the examples in the same order, so a pinned run and a new one differ only in the
-settings that were changed.
+for comparison. All of a panel's state is ``ex.settings``, one dict with the keys of
+``DEFAULTS`` (the controls mirror it one to one), plus the pinned run.
+
+Runs with the same seed start from the same standard-normal draws and see the examples in
+the same order, so a pinned run and a new one differ only in the settings that were
+changed. Every run is a pure function of the settings and is kept (``dlcore.ui.live.Ahead``);
+while a slider is dragged the runs for the next few positions on either side are trained
+in the background, so the figure keeps up with the mouse.
 
 On the static site (``dlcore.ui.static.static_mode()``, set by the book build) ``explorer()``
-returns precomputed frames instead: the initial weights (N(0, σ) for three σ, Xavier, He)
-× the hidden activation (linear, tanh, ReLU), every other setting as requested, each frame
-with alternative text that states the run's loss and whether the variances shrink or grow
-through the layers. Its ``.explorer`` is the Explorer of the requested settings, already run.
+returns precomputed frames instead (``dlcore.ui.explorer_static``).
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 
 import ipywidgets as W
@@ -26,12 +27,16 @@ from .._validate import check_choice, check_int, check_real
 from ..data import datasets
 from ..nn.layers import Dense, Dropout
 from ..nn.network import Network
+from ..teaching.variance import predicted_variances
 from ..train.fit import fit
 from ..train.record import Recorder
 from ..viz.explorer import ExplorerFigure, layer_values
-from .static import frames_panel, static_mode
+from .explorer_static import run_alt, static_explorer
+from .live import Ahead, live_panel
+from .static import static_mode
 
-__all__ = ["Explorer", "explorer", "build_network", "DATASETS", "STATIC_SIGMAS", "STATIC_ACTIVATIONS"]
+__all__ = ["Explorer", "explorer", "build_network", "train", "DATASETS", "INITS", "ACTIVATIONS",
+           "DEFAULTS"]
 
 DATASETS = ("power plant", "noisy sine", "xor blobs")
 INITS = ("normal", "xavier", "he", "zeros")
@@ -39,7 +44,6 @@ ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
 DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout=0.0,
                 activation="tanh", depth=3, width=16, epochs=200, patience=0, seed=0,
                 histograms="first iteration")
-
 
 _BLAS = []
 
@@ -86,6 +90,59 @@ def build_network(n_in, n_out, *, depth, width, activation, init, sigma, dropout
     return Network(layers, loss=loss)
 
 
+def validate(s):
+    """Check a settings dict (every key of ``DEFAULTS``); raises ValueError/TypeError."""
+    check_choice(s["dataset"], "dataset", DATASETS)
+    check_choice(s["init"], "init", INITS)
+    check_choice(s["activation"], "activation", ACTIVATIONS)
+    check_choice(s["histograms"], "histograms", ("first iteration", "end of training"))
+    check_real(s["lr"], "lr", low=0.0, low_open=True)
+    check_real(s["sigma"], "sigma", low=0.0, low_open=True)
+    check_real(s["dropout"], "dropout", low=0.0, high=1.0, high_open=True)
+    check_int(s["depth"], "depth", minimum=1)
+    check_int(s["width"], "width", minimum=1)
+    check_int(s["epochs"], "epochs", minimum=1)
+    check_int(s["patience"], "patience", minimum=0)
+    check_int(s["seed"], "seed", minimum=0)
+
+
+def _key(settings):
+    """Settings as a hashable key; floats to 10 significant digits, so a value the browser
+    computed and the same value computed here are one key."""
+    return tuple(sorted((k, float(f"{v:.10g}") if isinstance(v, float) else v) for k, v in settings.items()))
+
+
+def train(key):
+    """Train with the settings of ``key`` (see ``_key``); returns the run: ``history``,
+    per-layer ``values`` of z, a and δ (float32), ``names``, ``settings`` and eq. 58's
+    ``predicted`` variances (first-iteration histograms only, else None)."""
+    s = dict(key)
+    X, T, Xv, Tv, loss = _data(s["dataset"], s["seed"])
+    net = build_network(X.shape[1], T.shape[1], depth=s["depth"], width=s["width"],
+                        activation=s["activation"], init=s["init"], sigma=s["sigma"],
+                        dropout=s["dropout"], loss=loss, seed=s["seed"])
+    dense = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dense)]
+    rec, first = Recorder(epochs=[0]), s["histograms"] == "first iteration"
+    predicted = None
+    with one_blas_thread(), np.errstate(all="ignore"):
+        if first:   # eq. 58 uses the weights as drawn, before any update
+            trace = net.forward(X)
+            delta_out = float(np.var(net.backward(trace, T, reduction="mean").delta[dense[-1]]))
+            predicted = predicted_variances(net, X, delta_out)
+            predicted["z"][-1] = np.nan        # one output unit: its z has no spread to predict
+        h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
+                validation=None if Xv is None else (Xv, Tv),
+                patience=(s["patience"] or None) if Xv is not None else None, recorder=rec)
+        if not first or not len(rec):      # one more (deterministic) iteration at the final weights
+            trace = net.forward(X)
+            rec = Recorder(epochs=[0])
+            rec.capture(0, trace, net.backward(trace, T, reduction="mean"))
+    values = layer_values(rec[0], dense)
+    values = {q: [v.astype(np.float32) for v in vs] for q, vs in values.items()}
+    return {"history": h, "values": values, "settings": s, "predicted": predicted,
+            "names": [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]}
+
+
 class Explorer:
     """The logic of the panel, independent of the widgets (see the module docstring)."""
 
@@ -94,53 +151,19 @@ class Explorer:
         if unknown:
             raise TypeError(f"unknown explorer setting(s) {sorted(unknown)}; expected {sorted(DEFAULTS)}")
         self.settings = {**DEFAULTS, **settings}
-        self._validate(self.settings)
+        validate(self.settings)
+        self.runs = Ahead(train, max_items=96)
         self.pinned = None
         self.figure = None
         self._figures = {}     # layer names -> ExplorerFigure: its layout and cached pixels
         self.current = None
 
-    @staticmethod
-    def _validate(s):
-        check_choice(s["dataset"], "dataset", DATASETS)
-        check_choice(s["init"], "init", INITS)
-        check_choice(s["activation"], "activation", ACTIVATIONS)
-        check_choice(s["histograms"], "histograms", ("first iteration", "end of training"))
-        check_real(s["lr"], "lr", low=0.0, low_open=True)
-        check_real(s["sigma"], "sigma", low=0.0, low_open=True)
-        check_real(s["dropout"], "dropout", low=0.0, high=1.0, high_open=True)
-        check_int(s["depth"], "depth", minimum=1)
-        check_int(s["width"], "width", minimum=1)
-        check_int(s["epochs"], "epochs", minimum=1)
-        check_int(s["patience"], "patience", minimum=0)
-        check_int(s["seed"], "seed", minimum=0)
-
-    def run(self):
-        """Train with the current settings; returns {"history", "values", "settings"}."""
-        s = self.settings
-        X, T, Xv, Tv, loss = _data(s["dataset"], s["seed"])
-        net = build_network(X.shape[1], T.shape[1], depth=s["depth"], width=s["width"],
-                            activation=s["activation"], init=s["init"], sigma=s["sigma"],
-                            dropout=s["dropout"], loss=loss, seed=s["seed"])
-        rec = Recorder(epochs=[0])
-        with one_blas_thread():
-            h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
-                    validation=None if Xv is None else (Xv, Tv),
-                    patience=(s["patience"] or None) if Xv is not None else None, recorder=rec)
-        if s["histograms"] == "first iteration" and len(rec):
-            snap = rec[0]
-        else:  # one more (deterministic) iteration at the final parameters
-            rec = Recorder(epochs=[0])
-            with np.errstate(all="ignore"), one_blas_thread():
-                trace = net.forward(X)
-                rec.capture(0, trace, net.backward(trace, T, "mean"))
-            snap = rec[0]
-        dense = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dense)]
-        return {"history": h, "values": layer_values(snap, dense), "settings": dict(s),
-                "names": [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]}
+    def run(self, **changes):
+        """The run for the current settings (with ``changes``), trained once and kept."""
+        return self.runs.get(_key({**self.settings, **changes}))
 
     def draw(self):
-        """Train and render; returns the matplotlib Figure."""
+        """Train (or fetch) the current settings' run and update the figure; returns the Figure."""
         self.current = self.run()
         names = self.current["names"]
         if self.figure is None or self.figure.layer_names != names:
@@ -150,7 +173,8 @@ class Explorer:
             if len(self._figures) > 4:
                 self._figures.pop(next(iter(self._figures)))
         pinned = self.pinned if self.pinned and self.pinned["names"] == names else None
-        return self.figure.update(self.current, pinned, title=self.status(), epochs=self.settings["epochs"])
+        return self.figure.update(self.current, pinned, title=self.status(),
+                                  epochs=self.settings["epochs"], predicted=self.current["predicted"])
 
     def png(self):
         """Train, render and encode: the panel's figure as PNG bytes (the fast path)."""
@@ -165,153 +189,119 @@ class Explorer:
 
     def set(self, **changes):
         """Change settings (validated) and redraw."""
-        new = {**self.settings, **changes}
         if set(changes) - set(DEFAULTS):
             raise TypeError(f"unknown explorer setting(s) {sorted(set(changes) - set(DEFAULTS))}")
-        self._validate(new)
+        new = {**self.settings, **changes}
+        validate(new)
         self.settings = new
         return self.draw()
 
+    def pending(self, **changes):
+        """True when the run for these settings still has to be trained."""
+        return not self.runs.done(_key({**self.settings, **changes}))
+
+    def plan_around(self, name, values):
+        """Train, in the background, the runs for ``values`` of setting ``name``."""
+        self.runs.plan([_key({**self.settings, name: v}) for v in values])
+
     def pin(self):
-        """Keep the current run, drawn dashed, to compare the next runs against."""
+        """Keep the current run, drawn over the next ones, to compare them against it."""
         self.pinned = self.current
 
     def unpin(self):
         self.pinned = None
 
 
-def show_png(out, png, text):
-    """Replace what the Output ``out`` shows with the PNG bytes ``png`` (alt text ``text``)."""
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": text}},)
+def _positions(w):
+    """Every value slider ``w`` can take, in order."""
+    if isinstance(w, W.FloatLogSlider):
+        n = int(round((w.max - w.min) / w.step))
+        return [float(w.base ** (w.min + k * w.step)) for k in range(n + 1)]
+    n = int(round((w.max - w.min) / w.step))
+    return [w.min + k * w.step for k in range(n + 1)]
 
 
-STATIC_SIGMAS = (0.01, 0.1, 0.2)                 # vanishing, kept, exploding for 100-unit layers
-STATIC_ACTIVATIONS = ("linear", "tanh", "relu")
+def neighbours(w, value, reach=4):
+    """The ``reach`` positions on either side of ``value`` on slider ``w``, nearest first."""
+    pos = _positions(w)
+    i = int(np.argmin([abs(np.log(p / value)) if isinstance(w, W.FloatLogSlider) and p > 0 and value > 0
+                       else abs(p - value) for p in pos]))
+    order = [j for d in range(1, reach + 1) for j in (i + d, i - d)]
+    return [pos[j] for j in order if 0 <= j < len(pos)]
 
 
-def _weights_label(init, sigma):
-    return f"normal, σ = {sigma:g}" if init == "normal" else init
-
-
-def _trend(first, last):
-    if first == 0 and last == 0:
-        return "stays at 0"
-    ratio = last / first if first > 0 else np.inf
-    if not np.isfinite(ratio) or ratio > 10:
-        return "grows (explodes)"
-    return "shrinks (vanishes)" if ratio < 0.1 else "stays within a factor of 10"
-
-
-def run_alt(run):
-    """Alternative text for one explorer run: settings, final loss, variance trends."""
-    s, names = run["settings"], run["names"]
-    var = {q: [float(np.var(v)) for v in run["values"][q]] for q in ("z", "delta")}
-    hidden = len(names) - 1
-    if hidden < 2:
-        trend = "one hidden layer only"
-    else:
-        z, d = var["z"][:hidden], var["delta"][:hidden]
-        trend = (f"var(z) {_trend(z[0], z[-1])} from {z[0]:.2g} in {names[0]} to {z[-1]:.2g} in "
-                 f"{names[hidden - 1]}; going back, var(δ) {_trend(d[-1], d[0])} from {d[-1]:.2g} "
-                 f"in {names[hidden - 1]} to {d[0]:.2g} in {names[0]}")
-    h = run["history"]
-    loss = f"final loss {h.final_loss:.3g}" if np.isfinite(h.final_loss) else h.message
-    return (f"Training explorer, {s['dataset']} data, {s['depth']} hidden layers of {s['width']} "
-            f"{s['activation']} units, weights {_weights_label(s['init'], s['sigma'])}, "
-            f"{s['epochs']} epochs at learning rate {s['lr']:g}: {loss}. Histograms of z, a and δ "
-            f"({s['histograms']}): {trend}.")
-
-
-def static_explorer(ex):
-    """Precomputed frames of the explorer (see the module docstring) around ``ex.settings``."""
-    s = ex.settings
-    sigmas = sorted(set(STATIC_SIGMAS) | ({s["sigma"]} if s["init"] == "normal" else set()))
-    inits = [i for i in INITS if i in ("xavier", "he") or i == s["init"]]
-    choices = {_weights_label(i, sg): (i, sg) for i in inits for sg in (sigmas if i == "normal" else [s["sigma"]])}
-    acts = list(STATIC_ACTIVATIONS) + ([s["activation"]] if s["activation"] not in STATIC_ACTIVATIONS else [])
-    requested = _weights_label(s["init"], s["sigma"])
-    ex.draw()
-    ex.figure.render()          # freeze the layout so every frame has the same one
-    runs = {(requested, s["activation"]): ex.current}
-
-    def run(weights, activation):
-        if (weights, activation) not in runs:
-            init, sigma = choices[weights]
-            ex.settings = {**s, "init": init, "sigma": sigma, "activation": activation}
-            runs[weights, activation] = ex.run()
-        return runs[weights, activation]
-
-    def render(weights, activation):
-        ex.current = run(weights, activation)
-        ex.settings = dict(ex.current["settings"])
-        return ex.figure.update(ex.current, title=ex.status(), epochs=ex.settings["epochs"])
-
-    box = frames_panel(render, {"weights": list(choices), "activation": acts},
-                       value={"weights": requested, "activation": s["activation"]},
-                       labels={"weights": "initial weights"},
-                       alt=lambda weights, activation: run_alt(run(weights, activation)))
-    ex.current, ex.settings = run(requested, s["activation"]), dict(s)
-    box.explorer = ex
-    return box
+def _controls(s):
+    slider = dict(style={"description_width": "120px"}, layout=W.Layout(width="290px"))
+    pick = dict(style={"description_width": "120px"}, layout=W.Layout(width="290px"))
+    return {
+        "dataset": W.Dropdown(options=DATASETS, value=s["dataset"], description="data", **pick),
+        "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation", **pick),
+        "init": W.Dropdown(options=INITS, value=s["init"], description="initial weights", **pick),
+        "sigma": W.FloatLogSlider(value=s["sigma"], base=10, min=-3, max=0.5, step=0.1,
+                                  description="σ (normal init)", readout_format=".3g", **slider),
+        "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=1, step=0.1,
+                               description="learning rate α", readout_format=".3g", **slider),
+        "depth": W.IntSlider(value=s["depth"], min=1, max=8, description="hidden layers", **slider),
+        "width": W.IntSlider(value=s["width"], min=2, max=100, description="units per layer", **slider),
+        "dropout": W.FloatSlider(value=s["dropout"], min=0, max=0.8, step=0.05,
+                                 description="dropout rate", **slider),
+        "epochs": W.IntSlider(value=s["epochs"], min=10, max=2000, step=10, description="epochs", **slider),
+        "patience": W.IntSlider(value=s["patience"], min=0, max=200, step=5,
+                                description="patience (0 = off)", **slider),
+        "seed": W.BoundedIntText(value=s["seed"], min=0, max=10_000, description="seed", **pick),
+        "histograms": W.ToggleButtons(options=("first iteration", "end of training"), value=s["histograms"],
+                                      description="histograms", style={"description_width": "120px",
+                                                                       "button_width": "80px"},
+                                      layout=W.Layout(width="290px")),
+    }
 
 
 def explorer(**settings):
     """The training explorer panel (see the module docstring)."""
     ex = Explorer(**settings)
     if static_mode():
-        return static_explorer(ex)
-    s = ex.settings
-    slider = dict(continuous_update=False, style={"description_width": "initial"},
-                  layout=W.Layout(width="300px"))
-    controls = {
-        "dataset": W.Dropdown(options=DATASETS, value=s["dataset"], description="data"),
-        "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=1, step=0.1,
-                               description="learning rate α", readout_format=".3g", **slider),
-        "init": W.Dropdown(options=INITS, value=s["init"], description="init"),
-        "sigma": W.FloatLogSlider(value=s["sigma"], base=10, min=-3, max=0.5, step=0.1,
-                                  description="σ (normal init)", readout_format=".3g", **slider),
-        "dropout": W.FloatSlider(value=s["dropout"], min=0, max=0.8, step=0.05,
-                                 description="dropout rate (drop prob.)", **slider),
-        "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation"),
-        "depth": W.IntSlider(value=s["depth"], min=1, max=8, description="hidden layers", **slider),
-        "width": W.IntSlider(value=s["width"], min=2, max=100, description="units per layer", **slider),
-        "epochs": W.IntSlider(value=s["epochs"], min=10, max=2000, step=10, description="epochs", **slider),
-        "patience": W.IntSlider(value=s["patience"], min=0, max=200, step=5,
-                                description="patience (0 = off)", **slider),
-        "seed": W.BoundedIntText(value=s["seed"], min=0, max=10_000, description="seed",
-                                 layout=W.Layout(width="160px")),
-        "histograms": W.ToggleButtons(options=("first iteration", "end of training"),
-                                      value=s["histograms"], description="histograms"),
-    }
+        return static_explorer(ex, INITS)
+    controls = _controls(ex.settings)
     pin = W.ToggleButton(value=False, description="pin this run to compare",
-                         layout=W.Layout(width="220px"))
-    out = W.Output()
+                         layout=W.Layout(width="290px"))
 
-    def redraw(*_):
-        show_png(out, ex.png(), ex.status())
-
-    def on_change(change):
-        name = next(k for k, w in controls.items() if w is change["owner"])
-        ex.settings[name] = change["new"]
-        ex._validate(ex.settings)
+    def update(**values):
+        ex.settings.update(values)
+        validate(ex.settings)
         controls["sigma"].disabled = ex.settings["init"] != "normal"
-        redraw()
+        ex.draw()
+
+    def busy(**values):
+        return "training this setting …" if ex.pending(**values) else None
+
+    box = live_panel(controls, _FigureOf(ex), update, busy=busy,
+                     alt=lambda **_: run_alt(ex.current), controls_width="300px")
+    box.children[0].children = tuple(box.children[0].children) + (pin,)
+
+    def ahead(change):
+        name = next(k for k, w in controls.items() if w is change["owner"])
+        ex.plan_around(name, neighbours(change["owner"], change["new"]))
+
+    for w in controls.values():
+        if isinstance(w, (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):
+            w.observe(ahead, names="value")
 
     def on_pin(change):
         ex.pin() if change["new"] else ex.unpin()
         pin.description = "unpin" if change["new"] else "pin this run to compare"
-        redraw()
+        box.redraw()
 
-    for w in controls.values():
-        w.observe(on_change, names="value")
     pin.observe(on_pin, names="value")
-    controls["sigma"].disabled = s["init"] != "normal"
-    redraw()
-    c = controls
-    box = W.VBox([W.HBox([c["dataset"], c["activation"], c["init"], c["seed"]]),
-                  W.HBox([c["lr"], c["sigma"], c["dropout"]]),
-                  W.HBox([c["depth"], c["width"], c["epochs"]]),
-                  W.HBox([c["patience"], c["histograms"], pin]), out])
-    box.explorer, box.controls, box.pin_button, box.output = ex, controls, pin, out
+    box.explorer, box.pin_button = ex, pin
     return box
+
+
+class _FigureOf:
+    """The panel's figure as ``live_panel`` sees it: the explorer's figure of the moment
+    (one per depth), drawn by ``png()``."""
+
+    def __init__(self, ex):
+        self.ex = ex
+
+    def png(self):
+        return self.ex.figure.png()

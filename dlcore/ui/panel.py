@@ -1,8 +1,11 @@
-"""Wiring a control to a figure: the one mechanism every panel of the book uses.
+"""Wiring a control to a figure, the simple way: for figures rebuilt on every change.
 
-``show_figure`` puts a matplotlib figure into an ``ipywidgets.Output`` as a PNG, so it works
-with or without a running kernel and is saved with the widget state for the static site;
-``slider_panel`` redraws a figure whenever a control changes.
+The book's panels lay their figure out once and redraw it by blitting
+(``dlcore.ui.live.live_panel``). Two helpers remain for quick panels whose figure is
+rebuilt from scratch: ``show_figure`` puts a matplotlib figure into an
+``ipywidgets.Output`` as a PNG (it works with or without a running kernel and is saved
+with the widget state), and ``slider_panel`` shows ``render(value)`` for a control's value,
+drawn once per value and kept, redrawn while a slider is dragged.
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import io
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
+
+from .live import Frames, live_panel
 
 __all__ = ["show_figure", "slider_panel", "STYLE"]
 
@@ -32,22 +37,10 @@ def show_figure(out: W.Output, fig, dpi=100):
                              "text/plain": text}},)
 
 
-def slider_panel(control, render, *, dpi=100, figure=None):
-    """``control`` above an Output showing ``render(control.value)``, redrawn on every change.
-
-    ``figure`` is an already drawn first figure (it saves one render); the returned VBox
-    has ``.slider`` and ``.output`` for notebooks and tests.
-    """
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, render(control.value), dpi=dpi)
-
-    control.observe(redraw, names="value")
-    if figure is None:
-        redraw()
-    else:
-        show_figure(out, figure, dpi=dpi)
-    box = W.VBox([control, out])
-    box.slider, box.output = control, out
+def slider_panel(control, render, *, dpi=100):
+    """``control`` above the figure ``render(control.value)`` (a new matplotlib Figure for
+    each value, drawn once and kept). The returned box has ``.slider`` and ``.image``."""
+    frames = Frames(lambda value: render(value), dpi=dpi)
+    box = live_panel({"value": control}, frames, frames.update)
+    box.slider = control
     return box

@@ -50,19 +50,28 @@ def static_mode() -> bool:
 def _png(fig, dpi):
     """``fig`` as PNG bytes; closes ``fig``."""
     buf = io.BytesIO()
+    fig.canvas.draw()        # the constrained layout settles over two draws (savefig's is the second)
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 9})
     plt.close(fig)
     return buf.getvalue()
 
 
 def _img_tag(png, alt):
+    """The PNG in an ``<img>`` with alternative text, in a box that keeps its natural size."""
     data = base64.b64encode(png).decode("ascii")
-    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
-            f'style="max-width:100%;height:auto">')
+    # the box can be scrolled with the keyboard too (tabindex), and says what it holds
+    return (f'<div class="dlcore-frame" tabindex="0" role="region" aria-label="figure" '
+            f'style="overflow-x:auto;max-width:100%">'
+            f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:none;height:auto"></div>')
 
 
 def figure_html(fig, alt, dpi=80):
-    """An ``<img>`` tag holding ``fig`` as an embedded PNG with alternative text; closes ``fig``."""
+    """An ``<img>`` holding ``fig`` as an embedded PNG with alternative text; closes ``fig``.
+
+    The image keeps its natural size, so its text stays as large as it was drawn (at least
+    9 px: ``tests/test_figure_text.py``); in a page narrower than the image it scrolls
+    sideways inside its ``dlcore-frame`` box (``site/static/book.css``) instead of shrinking."""
     return _img_tag(_png(fig, dpi), alt)
 
 
@@ -77,8 +86,8 @@ def _control(description, values, start):  # noqa: D401 - a slider for numbers, 
     common = dict(options=list(zip(labels, range(len(values)))), value=start, description=description,
                   style={"description_width": "initial"})
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return W.SelectionSlider(continuous_update=True, layout=W.Layout(width="420px"), **common)
-    return W.Dropdown(**common)
+        return W.SelectionSlider(continuous_update=True, layout=W.Layout(width="420px", max_width="100%"), **common)
+    return W.Dropdown(layout=W.Layout(max_width="100%"), **common)
 
 
 def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
@@ -134,7 +143,8 @@ def frames_panel(render, grid, *, value=None, alt=None, labels=None, dpi=80):
         return stack
 
     root = nest(0, ())
-    box = FramesPanel([W.HBox(list(controls.values())), root])
+    row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))   # wraps on a phone
+    box = FramesPanel([row, root])
     box.controls, box.stack, box.links, box.frames = controls, root, links, frames
     box.print_form = dict(pngs=pngs, grid=grid, labels={k: c.description for k, c in controls.items()},
                           value=tuple(value[k] for k in names))

@@ -57,7 +57,7 @@ def network_diagram(net: Network, trace: Trace | None = None, grads: Grads | Non
                 if "weights" in show:
                     t = 0.72  # label near the receiving neuron, where edges have spread apart
                     ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"$w_{{{ni},{nk}}}$={w:.2f}",
-                            fontsize=8, ha="center", va="center", zorder=3,
+                            fontsize=8.5, ha="center", va="center", zorder=3,
                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
     for l, ids in enumerate(numbers):
         for j, n in enumerate(ids):

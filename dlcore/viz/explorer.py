@@ -1,37 +1,46 @@
-"""Figures of the training explorer: loss curves and per-layer histograms.
+"""The training explorer's figure: loss curves, variance per layer, histograms per layer.
 
-``ExplorerFigure`` draws, in one figure, the training and validation loss curves (top)
-and a grid of histograms of z, a and δ per layer (rows = layers), in the style of
-Kelleher et al.'s Figures 23-26. Each column shares its x axis so layers compare at a
-glance, and every histogram states the variance of what it shows.
+``ExplorerFigure`` draws, in one figure laid out once (``dlcore.viz.render.BlitFigure``):
 
-Speed (issue 3): the figure is laid out once. The loss axis only takes whole decades,
-and each histogram column is drawn in units of its limit m (a 1-2-3-5 step, shown by the
-tick labels "−m", "0", "m"), so the pixels of the axes, ticks, labels, titles and legend
-are cached per limit and reused (``dlcore.viz.render.RegionCache``). An update draws only
-the curves, the histogram outlines (one path per column and run) and the texts that
-change (variances, tick values, title) on top, and ``png()`` encodes the result;
-``update`` also leaves the figure complete for ``savefig``.
+* top: the training and validation loss per epoch (log scale), the run's status as title;
+* bottom left: the variance of z, a and δ in every layer on a log scale, one row per layer
+  (the first hidden layer at the top), with eq. 58's prediction for z and δ as dashed
+  lines (``dlcore.teaching.variance``): vanishing and exploding signals are points that
+  drift left or right from row to row;
+* bottom right, on the same rows: a histogram of z, a and δ for each layer, each on its own
+  symmetric scale ±m (m from 1, 2, 3, 5 × 10^k, written at the row's right end), so every
+  histogram's shape is readable however small or large its values are.
+
+A pinned run is drawn over the current one: hollow markers and dotted lines in the variance
+plot, dark grey dashed outlines in the histograms and dark grey loss curves.
+
+Speed: the histogram columns' static layer never changes (each row is drawn in units of
+its own m), nor does the loss axes' (its log axis follows the loss as a ``LiveAxis``, whose
+ticks and labels are redrawn with the curves); the variance axis spans 1e-16 … 1e4
+unless a value falls outside. An update draws only the curves, markers, outlines and the
+changing texts (with ``GlyphText``) over the cached static layer.
 """
 from __future__ import annotations
 
 import numpy as np
-from matplotlib import rcParams as plt_rc
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
-from matplotlib.ticker import FixedLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
-from .render import RegionCache, encode_png
+from .render import BlitFigure, LiveAxis, tick_text
 from .style import LINE_COLORS
 
-__all__ = ["ExplorerFigure", "layer_values", "nice_limit"]
+__all__ = ["ExplorerFigure", "layer_values", "nice_limit", "tick_label"]
 
 QUANTITIES = (("z", "weighted sum z"), ("a", "activation a"), ("delta", "δ = ∂E/∂z"))
-RUN_COLORS = (LINE_COLORS[0], LINE_COLORS[1])   # current run blue, pinned run vermilion
+Q_COLORS = {"z": LINE_COLORS[0], "a": LINE_COLORS[4], "delta": LINE_COLORS[2]}
+Q_MARKERS = {"z": "o", "a": "s", "delta": "^"}
+RUN_COLORS = (LINE_COLORS[0], "0.2")   # loss curves and outlines: current run blue, pinned dark grey
 BINS = 41
-MARGIN = 1.2         # histogram axes reach ±MARGIN·m so the ±m tick labels stay inside
+MARGIN = 1.08        # each histogram spans ±MARGIN·m
+FONT = 9             # points; ≥ 10 px at the 80 dpi the panel is drawn at
+DECADES = 8          # at most this many labelled decade lines on the loss axis
 
 
 def layer_values(snapshot, layers):
@@ -40,9 +49,12 @@ def layer_values(snapshot, layers):
 
 
 def nice_limit(arrays):
-    """The smallest m in {1, 2, 3, 5} × 10^k (1e-3 ≤ m ≤ 1e300) with |every finite value| ≤ m."""
-    m = max((np.max(np.abs(a[np.isfinite(a)]), initial=0.0) for a in arrays if a.size), default=0.0)
-    m = min(max(m, 1e-3), 1e300)
+    """The smallest m in {1, 2, 3, 5} × 10^k (1e-300 ≤ m ≤ 1e300) with |every finite value| ≤ m;
+    0 when every value is 0."""
+    m = max((float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)) for a in arrays if a.size), default=0.0)
+    if m == 0:
+        return 0.0
+    m = min(max(m, 1e-300), 1e300)
     k = np.floor(np.log10(m))
     for step in (1, 2, 3, 5, 10):
         if step * 10.0 ** k >= m * (1 - 1e-12):
@@ -50,19 +62,37 @@ def nice_limit(arrays):
     return float(10.0 ** (k + 1))
 
 
-def tick_label(v):
-    """Compact tick text: 0, 0.03, 300, 5000, 2e-5, 3e6 (with a proper minus sign)."""
-    if v == 0:
-        return "0"
-    text = f"{v:g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
-    return text.replace("-", "−")
+tick_label = tick_text     # compact numbers: 0, 0.03, 300, 2e−5 (the explorer's name for it)
 
 
-def _decades(values):
-    """Log-axis limits: the whole decades around ``values`` (> 0), with a little room."""
-    lo, hi = np.log10(np.min(values) / 1.2), np.log10(np.max(values) * 1.2)
-    lo, hi = np.floor(lo), np.ceil(hi)
-    return 10.0 ** lo, 10.0 ** max(hi, lo + 1)
+_PLAIN = FuncFormatter(lambda v, _: tick_label(v))   # "1e−8": plain text draws faster than mathtext
+
+
+def _decades(values, step=2):
+    """Log-axis limits around the positive finite ``values``: powers of ten whose exponents
+    are multiples of ``step``, so that nearby settings share the limits (and cached pixels)."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return 0.1, 10.0
+    lo = step * np.floor(np.log10(v.min() / 1.2) / step)
+    hi = step * np.ceil(np.log10(v.max() * 1.2) / step)
+    lo, hi = max(lo, -60.0), min(max(hi, lo + step), 60.0)
+    return 10.0 ** lo, 10.0 ** hi
+
+
+def _variance_limits(values, lo=-16, hi=4, step=8):
+    """The variance axis: 1e-16 … 1e4, widened in steps of 8 decades when a value falls
+    outside. Fixed limits keep a setting's points comparable with the last one's (and the
+    axis' pixels cached)."""
+    v = np.asarray(values, float)
+    v = np.log10(v[np.isfinite(v) & (v > 0)])
+    if v.size:
+        while v.min() < lo and lo > -300 + step:
+            lo -= step
+        while v.max() > hi and hi < 300 - step:
+            hi += step
+    return 10.0 ** lo, 10.0 ** hi
 
 
 def _steps(fracs, edges, y0):
@@ -78,183 +108,207 @@ def _fractions(values, edges):
     return counts / max(values.size, 1)
 
 
-class ExplorerFigure:
-    """The loss curves over a grid of histograms: rows = layers, columns = z, a, δ.
+def _variances(run):
+    return {q: np.array([np.var(v) if v.size else np.nan for v in run["values"][q]]) for q, _ in QUANTITIES}
 
-    Each column is one axes in which the layers are stacked as rows (a ridgeline plot),
-    so every layer of a column shares the same x axis by construction. ``layer_names``
-    label the rows (e.g. "hidden 1", "output"); the first layer is drawn at the top.
-    """
 
-    def __init__(self, layer_names, *, width=9.0, row_height=0.62, dpi=80):
+class ExplorerFigure(BlitFigure):
+    """Loss curves over a variance plot and histograms, one row per layer (see the module
+    docstring). ``layer_names`` label the rows (e.g. "hidden 1", …, "output")."""
+
+    def __init__(self, layer_names, *, width=8.2, height=6.6, dpi=80):
+        super().__init__((width, height), dpi, glyph_text=True, max_keys=12)
         self.layer_names = list(layer_names)
-        L = len(self.layer_names)
-        self.dpi = dpi
-        self.fig = Figure(figsize=(width, 2.9 + row_height * L), dpi=dpi, layout="constrained")
-        FigureCanvasAgg(self.fig)
-        grid = self.fig.add_gridspec(2, 3, height_ratios=[2.4, max(1.2, row_height * L)])
-        self.loss_ax = self.fig.add_subplot(grid[0, :])
-        self.hist_axes = [self.fig.add_subplot(grid[1, c]) for c in range(3)]
-        self._lines, self._hists, self._texts, self._markers, self._ticks = {}, {}, {}, {}, {}
-        self._animated = []
-        self._setup_axes()
-        self._regions = None     # RegionCache, made on the first draw (after the layout)
-        self._keys = None
+        grid = self.fig.add_gridspec(2, 4, height_ratios=[1.0, 3.2], width_ratios=[1.35, 1, 1, 1])
+        self.loss_ax = self.fig.add_subplot(grid[0, :3])
+        self.legend_ax = self.fig.add_subplot(grid[0, 3])     # the loss curves' legend, beside them
+        self.legend_ax.axis("off")
+        self.var_ax = self.fig.add_subplot(grid[1, 0])
+        self.hist_axes = [self.fig.add_subplot(grid[1, c + 1]) for c in range(3)]
+        self._setup_loss()
+        self._setup_variance()
+        self._setup_histograms()
 
-    def _baseline(self, r):
+    # ------------------------------------------------------------------ layout, once
+    def _row(self, r):
+        """The baseline of row r (row 0, the first layer, at the top)."""
         return float(len(self.layer_names) - 1 - r)
 
-    def _dynamic(self, artist):
-        artist.set_animated(True)     # left out of the cached static layer
-        self._animated.append(artist)
-        return artist
-
-    def _setup_axes(self):
+    def _setup_loss(self):
         ax = self.loss_ax
-        ax.set_yscale("log")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss")
-        ax.grid(True, alpha=0.3)
-        ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks are costly to lay out
+        # The loss axis follows the loss (LiveAxis): however far its range moves from one
+        # setting to the next, the axes' cached pixels stay valid.
+        self.loss_scale = LiveAxis(self, ax, "y", log=True, nbins=DECADES, fontsize=FONT)
+        ax.set_xlabel("epoch", fontsize=FONT, labelpad=1)
+        ax.set_ylabel("loss (log scale)", fontsize=FONT)
+        ax.tick_params(labelsize=FONT)
+        ax.grid(True, axis="x", alpha=0.3)
+        self._lines, self._events = {}, {}
         for run, color in enumerate(RUN_COLORS):
             for split, style in (("train", "-"), ("val", "--")):
-                label = f"{'current' if run == 0 else 'pinned'} run, {'training' if split == 'train' else 'validation'}"
-                (line,) = ax.plot([], [], style, color=color, lw=1.8, label=label)
-                self._lines[run, split] = self._dynamic(line)
-            self._markers[run] = [self._dynamic(m) for m in (
+                label = f"{'current' if run == 0 else 'pinned'}: {'training' if split == 'train' else 'validation'}"
+                self._lines[run, split] = self.dynamic(ax.plot([], [], style, color=color, lw=1.8, label=label)[0])
+            self._events[run] = [self.dynamic(a) for a in (
                 ax.axvline(0, color=color, ls=":", lw=1.2, visible=False),
                 ax.plot([], [], "*", color=color, ms=11, visible=False)[0],
                 ax.plot([], [], "X", color=color, ms=10, visible=False)[0])]
-        self._legend((True, True), (True, True))
-        self._dynamic(ax.title)
-        L = len(self.layer_names)
-        pad = plt_rc["xtick.major.size"] + plt_rc["xtick.major.pad"]
-        for c, (q, title) in enumerate(QUANTITIES):
-            hax = self.hist_axes[c]
-            hax.set_title(title, fontsize=9)
-            hax.set_ylim(-0.05, L)
-            hax.set_yticks([self._baseline(r) + 0.35 for r in range(L)],
-                           self.layer_names if c == 0 else [""] * L)
-            hax.tick_params(axis="y", labelsize=8)
-            # The histograms are drawn in units of the column's limit m (x = value / m), so
-            # the axes, ticks and grid never change; only the labels "−m", "0", "m" do, and
-            # they are texts drawn with the changing layer, placed as tick labels would be.
-            hax.set_xlim(-MARGIN, MARGIN)
-            hax.xaxis.set_major_locator(FixedLocator([-1.0, 0.0, 1.0]))
-            hax.tick_params(left=False, labelbottom=False)
-            hax.grid(True, axis="x", alpha=0.3)
-            trans, va, ha = hax.get_xaxis_text1_transform(pad)
-            self._ticks[c] = [self._dynamic(hax.text(u, 0, "", transform=trans, va=va, ha=ha, fontsize=7))
-                              for u in (-1.0, 0.0, 1.0)]
-            for r in range(L):
-                hax.axhline(self._baseline(r), color="0.6", lw=0.6)
-                self._texts[r, c] = self._dynamic(hax.text(
-                    0.99, self._baseline(r) + 0.82, "", transform=hax.get_yaxis_transform(),
-                    ha="right", va="top", fontsize=7))
-            for run, color in enumerate(RUN_COLORS):   # one outline path per column and run
-                patch = PathPatch(Path(np.zeros((1, 2))), color=color, lw=1.3,
-                                  fill=run == 0, alpha=0.6 if run == 0 else 1.0, ls="-" if run == 0 else "--")
-                self._hists[c, run] = self._dynamic(hax.add_patch(patch))
+        self._legend_state = None
+        self.dynamic(ax.title)
+        ax.set_title(" ", fontsize=FONT + 1)
 
-    def update(self, current, pinned=None, *, title="", epochs=None):
-        """Set the data of ``current`` (and the ``pinned`` run, if any): each a dict with
-        keys ``history`` (a History) and ``values`` (from ``layer_values``). The loss axis
-        spans ``epochs`` (default: the longest run). Returns the Figure, ready to save."""
+    def _setup_variance(self):
+        ax, L = self.var_ax, len(self.layer_names)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.25, L)
+        ax.set_yticks([self._row(r) + 0.4 for r in range(L)], self.layer_names, fontsize=FONT)
+        ax.tick_params(axis="x", labelsize=FONT)
+        ax.xaxis.set_major_locator(LogLocator(numticks=4))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_major_formatter(_PLAIN)
+        ax.set_xlabel("variance (log scale)", fontsize=FONT, labelpad=1)
+        ax.grid(True, axis="x", alpha=0.3)
+        self._var, self._pred = {}, {}
+        for q, _ in QUANTITIES:
+            c = Q_COLORS[q]
+            self._var[0, q] = self.dynamic(ax.plot([], [], "-", marker=Q_MARKERS[q], color=c, lw=1.4, ms=6)[0])
+            self._var[1, q] = self.dynamic(ax.plot([], [], ":", marker=Q_MARKERS[q], color=c, lw=1.0, ms=6,
+                                                   mfc="white", mew=1.3)[0])
+        for q in ("z", "delta"):
+            self._pred[q] = self.dynamic(ax.plot([], [], "--", color=Q_COLORS[q], lw=1.1, alpha=0.8)[0])
+        handles = [Line2D([], [], ls="-", marker=Q_MARKERS[q], color=Q_COLORS[q], lw=1.4, ms=6) for q, _ in QUANTITIES]
+        handles += [Line2D([], [], ls="--", color="0.3", lw=1.1), Line2D([], [], ls=":", marker="o", mfc="white",
+                                                                        color="0.3", lw=1.0, ms=6)]
+        ax.legend(handles, ["z", "a", "δ", "eq. 58", "pinned"], loc="lower left", bbox_to_anchor=(-0.02, 1.0),
+                  ncols=3, fontsize=FONT, frameon=False, handlelength=1.5, columnspacing=0.8,
+                  handletextpad=0.4, borderaxespad=0.2)
+
+    def _setup_histograms(self):
+        L = len(self.layer_names)
+        self._hists, self._scales = {}, {}
+        for c, (q, title) in enumerate(QUANTITIES):
+            ax = self.hist_axes[c]
+            ax.set_title(title, fontsize=FONT + 1)
+            ax.set_ylim(-0.25, L)
+            ax.set_xlim(-MARGIN, MARGIN)
+            ax.set_xticks([0.0], ["0"], fontsize=FONT)
+            ax.set_yticks([])
+            ax.grid(True, axis="x", alpha=0.3)
+            for r in range(L):
+                ax.axhline(self._row(r), color="0.6", lw=0.6)
+                self._scales[r, c] = self.dynamic(ax.text(
+                    0.98, self._row(r) + 0.88, " ", transform=ax.get_yaxis_transform(),
+                    ha="right", va="top", fontsize=FONT - 0.5, color="0.25"))
+            for run, color in enumerate(RUN_COLORS):
+                patch = PathPatch(Path(np.zeros((1, 2))), facecolor=Q_COLORS[q] if run == 0 else "none",
+                                  edgecolor=Q_COLORS[q] if run == 0 else color, lw=1.2,
+                                  alpha=0.55 if run == 0 else 1.0, ls="-" if run == 0 else "--")
+                self._hists[c, run] = self.dynamic(ax.add_patch(patch))
+
+    def regions(self):
+        """Three regions: the loss axes (top), the variance axes and the histogram columns."""
+        r = self.fig.canvas.get_renderer()
+        W, H = self.fig.bbox.width, self.fig.bbox.height
+        top = self.loss_ax.get_tightbbox(r).y0
+        bottom = max(ax.get_tightbbox(r).y1 for ax in [self.var_ax] + self.hist_axes)
+        split_y = (top + bottom) / 2 if bottom < top else self.loss_ax.bbox.y0 - 2
+        split_x = (self.var_ax.bbox.x1 + self.hist_axes[0].bbox.x0) / 2
+        return [([self.loss_ax, self.legend_ax], (0.0, split_y, W, H)),
+                ([self.var_ax], (0.0, 0.0, split_x, split_y)),
+                (self.hist_axes, (split_x, 0.0, W, split_y))]
+
+    def key(self, axes):
+        if axes == [self.loss_ax, self.legend_ax]:
+            return (self.loss_ax.get_xlim(), self._legend_state)
+        if axes == [self.var_ax]:
+            return self.var_ax.get_xlim()
+        return None      # the histogram columns' static layer never changes
+
+    # ------------------------------------------------------------------ updates
+    def update(self, current, pinned=None, *, title="", epochs=None, predicted=None):
+        """Show ``current`` (and the ``pinned`` run, if any): dicts with ``history`` (a
+        History) and ``values`` (from ``layer_values``). The loss axis spans ``epochs``
+        (default: the longest run); ``predicted`` is ``{"z": [...], "delta": [...]}`` (one
+        variance per layer, NaN where none is drawn) or None. Returns the Figure."""
         runs = [current] + ([pinned] if pinned is not None else [])
-        ys, xmax = [], 1
+        self._update_loss(runs, title, epochs)
+        self._update_variance(runs, predicted)
+        self._update_histograms(runs)
+        return self.fig
+
+    def _update_loss(self, runs, title, epochs):
+        curves, xmax = {}, 1
         for run in range(2):
             h = runs[run]["history"] if run < len(runs) else None
             for split in ("train", "val"):
                 y = np.asarray((h.loss if split == "train" else h.val_loss) if h else [], float)
                 ok = np.isfinite(y) & (y > 0)
-                self._lines[run, split].set_data(np.flatnonzero(ok), y[ok])
-                ys.append(y[ok])
+                curves[run, split] = (np.flatnonzero(ok), y[ok])
                 xmax = max(xmax, len(y) - 1)
-            self._mark_events(run, h)
-        ys = np.concatenate(ys)
-        ylim = _decades(ys) if ys.size else (0.1, 10.0)
-        xlim = (0, max(int(epochs or 0), xmax))
-        shown = ((True, pinned is not None), (True, any(len(r["history"].val_loss) for r in runs)))
-        old = self._keys or [None] * 4
-        keys = [(xlim, ylim, shown)]
-        if keys[0] != old[0]:          # limits and legend cost a few ms: only when they change
-            self.loss_ax.set(xlim=xlim, ylim=ylim)
-            if old[0] is None or shown != old[0][2]:
-                self._legend(*shown)
-        self.loss_ax.set_title(title, fontsize=10)
-        for c, (q, _) in enumerate(QUANTITIES):
-            m = nice_limit([v for run in runs for v in run["values"][q]])
-            units = np.linspace(-1.0, 1.0, BINS + 1)        # bin edges in units of m
-            fracs = [[_fractions(run["values"][q][r], m * units) for r in range(len(self.layer_names))]
-                     for run in runs]
-            top = max(max(f.max() for f in run_fracs) for run_fracs in fracs) or 1.0
-            for run in range(2):
-                if run < len(runs):
-                    path = Path.make_compound_path(*(
-                        Path(_steps(0.85 * fracs[run][r] / top, units, self._baseline(r)))
-                        for r in range(len(self.layer_names))))
-                    self._hists[c, run].set_path(path)
-                self._hists[c, run].set_visible(run < len(runs))
-            for r in range(len(self.layer_names)):
-                self._texts[r, c].set_text(" | ".join(
-                    f"var {np.var(run['values'][q][r]):.2g}" for run in runs))
-            for u, label in zip((-1, 0, 1), self._ticks[c]):
-                label.set_text(tick_label(u * m))
-            keys.append(None)       # the histogram axes' static layer never changes
-        self._keys = keys
-        return self.fig
-
-    def _legend(self, runs, splits):
-        """A legend for the runs (current, pinned) and splits (training, validation) shown."""
-        lines = [self._lines[run, split] for run in (0, 1) if runs[run]
-                 for i, split in enumerate(("train", "val")) if splits[i]]
-        self.loss_ax.legend(handles=lines, fontsize=8, ncols=2, loc="upper right", frameon=False)
+        self.loss_scale.set_limits(*_decades(np.concatenate([y for _, y in curves.values()]), step=1))
+        for (run, split), (x, y) in curves.items():
+            self._lines[run, split].set_data(x, self.loss_scale.map(y))
+        for run in range(2):
+            self._mark_events(run, runs[run]["history"] if run < len(runs) else None)
+        self.loss_ax.set_xlim(0, max(int(epochs or 0), xmax))
+        shown = (len(runs) > 1, any(len(r["history"].val_loss) for r in runs))
+        if shown != self._legend_state:
+            self._legend_state = shown
+            lines = [self._lines[run, split] for run in (0, 1) if run == 0 or shown[0]
+                     for split in ("train", "val") if split == "train" or shown[1]]
+            self.legend_ax.legend(handles=lines, labels=[l.get_label() for l in lines], fontsize=FONT - 0.5,
+                                  loc="upper left", frameon=False, borderaxespad=0.0)
+        self.loss_ax.set_title(title, fontsize=FONT + 1)
 
     def _mark_events(self, run, h):
-        vline, star, cross = self._markers[run]
+        vline, star, cross = self._events[run]
         stopped = h is not None and h.best_epoch is not None and h.status == "early_stopped"
         if stopped:
             vline.set_xdata([h.best_epoch, h.best_epoch])
-            star.set_data([h.best_epoch], [h.best_val_loss])
+            star.set_data([h.best_epoch], self.loss_scale.map([h.best_val_loss]))
         finite = [v for v in h.loss if np.isfinite(v)] if h is not None and h.status == "diverged" else []
         if finite:
-            cross.set_data([len(finite) - 1], [finite[-1]])
+            cross.set_data([len(finite) - 1], self.loss_scale.map([finite[-1]]))
         vline.set_visible(stopped)
         star.set_visible(stopped)
         cross.set_visible(bool(finite))
 
-    def _layout(self):
-        """Solve the constrained layout once, freeze it and split the figure into regions."""
-        self.fig.canvas.draw()
-        self.fig.set_layout_engine("none")
-        r = self.fig.canvas.get_renderer()
-        W, H = self.fig.bbox.width, self.fig.bbox.height
-        top = self.loss_ax.get_tightbbox(r).y0
-        bottom = max(ax.get_tightbbox(r).y1 for ax in self.hist_axes)
-        split_y = (top + bottom) / 2 if bottom < top else self.loss_ax.bbox.y0 - 2
-        xs = [0.0] + [(a.bbox.x1 + b.bbox.x0) / 2 for a, b in zip(self.hist_axes, self.hist_axes[1:])] + [W]
-        regions = [(self.loss_ax, (0.0, split_y, W, H))]
-        regions += [(ax, (xs[c], 0.0, xs[c + 1], split_y)) for c, ax in enumerate(self.hist_axes)]
-        self._regions = RegionCache(self.fig, regions)
+    def _update_variance(self, runs, predicted):
+        rows = np.array([self._row(r) + 0.4 for r in range(len(self.layer_names))])
+        shown = []
+        for run in range(2):
+            var = _variances(runs[run]) if run < len(runs) else None
+            for q, _ in QUANTITIES:
+                line = self._var[run, q]
+                if var is None:
+                    line.set_visible(False)
+                    continue
+                v = np.where(var[q] > 0, var[q], np.nan)
+                line.set_data(v, rows)
+                line.set_visible(True)
+                shown.append(v)
+        for q, line in self._pred.items():
+            v = np.asarray(predicted[q], float) if predicted is not None else np.full(len(rows), np.nan)
+            v = np.where(v > 0, v, np.nan)
+            line.set_data(v, rows)
+            line.set_visible(predicted is not None)
+            shown.append(v)
+        self.var_ax.set_xlim(*_variance_limits(np.concatenate(shown)))
 
-    def render(self):
-        """The figure's pixels after ``update``: an ``(h, w, 4)`` uint8 RGBA view of the
-        canvas, made from the cached static regions plus the changing artists."""
-        if self._keys is None:
-            raise RuntimeError("call update() before render()")
-        if self._regions is None:
-            self._layout()
-        self._regions.restore(self._keys)
-        return self._regions.draw(self._animated)
-
-    def png(self, compress_level=1):
-        """``render()`` encoded as PNG bytes."""
-        return encode_png(self.render(), compress_level)
-
-    @property
-    def region_misses(self):
-        """How many times a region of the static layer had to be drawn from scratch."""
-        return 0 if self._regions is None else self._regions.misses
-
-    def close(self):
-        """Nothing to release: the figure is not registered with pyplot."""
+    def _update_histograms(self, runs):
+        L = len(self.layer_names)
+        units = np.linspace(-MARGIN, MARGIN, BINS + 1)          # bin edges in units of each row's m
+        for c, (q, _) in enumerate(QUANTITIES):
+            m = [nice_limit([run["values"][q][r] for run in runs]) for r in range(L)]
+            for run in range(2):
+                patch = self._hists[c, run]
+                patch.set_visible(run < len(runs))
+                if run >= len(runs):
+                    continue
+                paths = []
+                for r in range(L):
+                    fracs = _fractions(runs[run]["values"][q][r], (m[r] or 1.0) * units)
+                    paths.append(Path(_steps(0.85 * fracs / (fracs.max() or 1.0), units, self._row(r))))
+                patch.set_path(Path.make_compound_path(*paths))
+            for r in range(L):
+                self._scales[r, c].set_text(f"±{tick_label(m[r])}" if m[r] else "all 0")

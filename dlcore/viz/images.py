@@ -22,7 +22,7 @@ def annotate_values(ax, img, fmt, vmax):
         return
     for (r, c), v in np.ndenumerate(img):
         dark = abs(v) > 0.55 * vmax if vmax else False
-        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8,
+        ax.text(c, r, fmt.format(v), ha="center", va="center", fontsize=8.5,
                 color="white" if dark else "black")
 
 

@@ -7,7 +7,8 @@ import numpy as np
 from .._validate import as_float_array, check_int, check_interval
 from .style import PALETTE, new_axes
 
-__all__ = ["decision_regions", "scatter_classes", "check_points", "CLASS_COLORS", "CLASS_TINTS", "ERROR_COLOR"]
+__all__ = ["decision_regions", "scatter_classes", "check_points", "class_map", "class_boundary", "CLASS_COLORS",
+           "CLASS_TINTS", "ERROR_COLOR"]
 
 
 CLASS_COLORS = (PALETTE[1], PALETTE[5])                  # class 0 orange, class 1 blue
@@ -72,3 +73,29 @@ def decision_regions(predict, X=None, y=None, ax=None, *, xlim=(-1.0, 1.0), ylim
     if title:
         ax.set_title(title, fontsize=10)
     return fig
+
+
+def class_map(ax, xlim, ylim, resolution=161):
+    """A changing picture of which class a model gives each point of the box ``xlim`` ×
+    ``ylim``: an image in the two class tints (``im.set_data(cls)`` with an array of 0/1 of
+    shape (resolution, resolution), rows along y) and the boundary as line segments
+    (``boundary.set_segments(class_boundary(...))``). Returns ``(image, boundary, grid)``,
+    ``grid`` the (resolution², 2) points to evaluate the model on."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import ListedColormap
+
+    gx, gy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    image = ax.imshow(np.zeros(gx.shape), origin="lower", extent=(*xlim, *ylim), vmin=0, vmax=1,
+                      cmap=ListedColormap(CLASS_TINTS), interpolation="nearest", aspect="auto")
+    boundary = ax.add_collection(LineCollection([], colors="black", linewidths=1.6, zorder=3))
+    return image, boundary, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def class_boundary(values, xlim, ylim, level=0.5):
+    """Segments of the curve where the model's output crosses ``level``, from its values on
+    ``class_map``'s grid (a square array, rows along y), by contourpy (matplotlib's own)."""
+    import contourpy
+
+    n = values.shape[0]
+    xs, ys = np.linspace(*xlim, n), np.linspace(*ylim, n)
+    return contourpy.contour_generator(xs, ys, values, line_type="Separate").lines(level)

@@ -14,8 +14,13 @@ script list just before the page is written (``html-page-context``):
    exists; with MathJax 3 there is no ``Hub``, so that is a page error. The shim maps
    it onto ``MathJax.typesetPromise``.
 
-3. Sets ``DLCORE_STATIC_PANELS=1`` for the notebook kernels the build starts, so that
-   panels render their precomputed, kernel-free form (see ``dlcore.widgets_static``).
+3. On the search page, makes result excerpts start with the page's text: Sphinx's search
+   takes an excerpt from the page's main element, which with sphinx-book-theme begins with
+   the article header's buttons ("Binder", ".ipynb", ...). The page's ``Search.htmlToText``
+   is wrapped to drop that header (and the previous/next links) first.
+
+4. Sets ``DLCORE_STATIC_PANELS=1`` for the notebook kernels the build starts, so that
+   panels render their precomputed, kernel-free form (see ``dlcore.ui.static``).
 """
 from __future__ import annotations
 
@@ -70,6 +75,26 @@ MATHJAX2_SHIM = """\
 """
 
 
+# Runs before searchtools.js' DOMContentLoaded handler; excerpts are made later, per result.
+SEARCH_EXCERPTS = """\
+(function () {
+  "use strict";
+  function patch() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.dlcoreExcerpts) { return; }
+    var original = Search.htmlToText;
+    Search.htmlToText = function (html, anchor) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      doc.querySelectorAll(".bd-header-article, .header-article-items, .prev-next-area, #pst-back-to-top")
+        .forEach(function (el) { el.remove(); });
+      return original(doc.documentElement.outerHTML, anchor);
+    };
+    Search.dlcoreExcerpts = true;
+  }
+  document.addEventListener("DOMContentLoaded", patch);
+})();
+"""
+
+
 def _script_key(script: Any) -> tuple:
     # Inline scripts come with filename None (app.add_js_file) or "" (builder.add_js_file);
     # treat them alike so the same body registered both ways counts as one script.
@@ -97,10 +122,12 @@ def tidy_scripts(
         (getattr(s, "attributes", {}) or {}).get("type") == WIDGET_STATE_MIMETYPE
         for s in unique
     )
-    if has_widget_state:
-        from sphinx.builders.html._assets import _JavaScript
+    from sphinx.builders.html._assets import _JavaScript
 
+    if has_widget_state:
         unique.append(_JavaScript("", body=MATHJAX2_SHIM, priority=400))
+    if pagename == "search":
+        unique.append(_JavaScript("", body=SEARCH_EXCERPTS, priority=400))
 
     scripts[:] = unique
 

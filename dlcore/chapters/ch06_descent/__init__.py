@@ -8,21 +8,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import LogLocator, NullLocator
 
-from .._validate import as_float_array, check_choice, check_int, check_real
-from ..nn.layers import Dense
-from ..nn.network import Network
-from ..train import descent
-from ..train.descent import DescentPath
-from ..ui.panel import STYLE, show_figure, slider_panel
-from ..ui.static import frames_panel, static_mode
-from ..viz.style import LINE_COLORS, LINESTYLES, PALETTE, new_axes
+from ..._validate import as_float_array, check_int, check_real
+from ...train.descent import DescentPath
+from ...viz.style import LINE_COLORS, LINESTYLES, PALETTE, new_axes
 
 __all__ = ["descent_1d", "descent_contour", "step_size_figure", "step_size_panel",
            "descent_panel_figure", "descent_panel", "BATCH_CHOICES"]
@@ -112,8 +105,9 @@ def descent_1d(f, paths, extent, *, f_min=None, separate=False, title=None, max_
         ax1.yaxis.set_major_locator(LogLocator(numticks=6))
         ax1.yaxis.set_minor_locator(NullLocator())
     ax1.grid(alpha=0.3)
-    if any(label is not None for label in paths):
-        (ax1 if separate else axes[0]).legend(frameon=False, fontsize=8)
+    if any(label is not None for label in paths):   # below the axes, clear of every curve
+        (ax1 if separate else axes[0]).legend(frameon=False, fontsize=8.5, loc="upper center",
+                                              bbox_to_anchor=(0.5, -0.2), ncols=2)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
@@ -181,101 +175,12 @@ def descent_contour(f, paths, extent, *, levels=18, minima=None, ax=None, title=
     return fig
 
 
-BATCH_CHOICES = {"full batch": None, "mini-batches of 5": 5, "online (batch of 1)": 1}
-
-
-def step_size_figure(lr=0.1, curvature=4.0, x0=1.0, steps=20):
-    """Gradient descent on f(x) = ½ c x² from x0 with step η, titled with its regime."""
-    q = descent.Quadratic([check_real(curvature, "curvature", low=0.0, low_open=True)])
-    x0 = check_real(x0, "x0")
-    if x0 == 0:
-        raise ValueError("x0 must not be 0, the minimum itself")
-    path = descent.gradient_descent(q.value, q.grad, x0, lr, steps, max_norm=1e3 * abs(x0))
-    c = q.curvatures[0]
-    title = (f"η = {path.lr:.3g}: {descent.step_regime(path.lr, c)}  "
-             f"(1/c = {1 / c:.3g}, 2/c = {2 / c:.3g}); after {path.steps} steps x = {path.final[0]:.3g}")
-    reach = 1.6 * abs(x0)
-    return descent_1d(q.value, path, (-reach, reach), f_min=0.0, title=title)
-
-
-def step_size_panel(lr=0.1, curvature=4.0, x0=1.0, steps=20):
-    """A step-size slider for gradient descent on a one-variable quadratic."""
-    fig = step_size_figure(lr, curvature, x0, steps)  # validates
-    if static_mode():
-        plt.close(fig)
-        grid = sorted({float(f"{m / curvature:.4g}") for m in (0.2, 0.8, 1.0, 1.6, 2.0, 2.2)}
-                      | {float(lr)})   # every regime: monotone … diverging
-        return frames_panel(
-            lambda lr: step_size_figure(lr, curvature, x0, steps), {"lr": grid}, value={"lr": float(lr)},
-            labels={"lr": "step size η"},
-            alt=lambda lr: (f"Gradient descent on a parabola of curvature {curvature:g} with step size "
-                            f"{lr:g}: {descent.step_regime(lr, curvature)}"))
-    hi = max(3.0 / curvature, lr)  # up to 1.5 × the divergence threshold 2/c
-    slider = W.FloatSlider(value=lr, min=0.01 * hi, max=hi, step=0.01 * hi, readout_format=".3f",
-                           description="step size η", continuous_update=False, style=STYLE,
-                           layout=W.Layout(width="60%"))
-    return slider_panel(slider, lambda eta: step_size_figure(eta, curvature, x0, steps), figure=fig)
-
-
-def _fresh_neuron():
-    return Network([Dense(1, 1, activation="linear", init="zeros")], loss="sse")
-
-
-@lru_cache(maxsize=128)
-def _run(batch_size, lr, momentum, epochs, seed):
-    X, T = descent.line_data(20, rng=seed)
-    path = descent.training_path(_fresh_neuron(), X, T, lr=lr, epochs=epochs,
-                                 batch_size=batch_size, rng=seed, momentum=momentum,
-                                 reduction="mean")
-    return X, T, path
-
-
-def descent_panel_figure(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, seed=0):
-    """The (w, b) path of one linear neuron trained by ``fit`` on 20 noisy points of a line
-    (``descent.line_data(20, rng=seed)``), drawn on the contours of its loss. Gradients are
-    averaged over each batch (``reduction="mean"``), so η is the step of every update."""
-    check_choice(batch, "batch", BATCH_CHOICES)
-    lr = check_real(lr, "lr", low=0.0, low_open=True)
-    momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
-    epochs = check_int(epochs, "epochs", minimum=1)
-    seed = check_int(seed, "seed", minimum=0)
-    X, T, path = _run(BATCH_CHOICES[batch], round(lr, 6), round(momentum, 6), epochs, seed)
-    best = descent.least_squares_line(X, T)
-    h = path.history
-    title = (f"{batch}, η = {lr:.3g}, μ = {momentum:g}: {path.updates} updates, "
-             + (f"diverged at epoch {h.epochs}" if h.status == "diverged"
-                else f"mean SSE {h.final_loss:.4f} after {h.epochs} epochs"))
-    fig = descent_contour(lambda P: descent.linear_sse(X, T, P[..., 0], P[..., 1], "mean"),
-                          {batch: path.points}, (-1.0, 3.0, -2.0, 1.5), minima=best[None],
-                          xlabel="weight w", ylabel="bias b", figsize=(6.4, 4.4))
-    fig.axes[0].set_title(title, fontsize=10)
-    return fig
-
-
-def descent_panel(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, seed=0):
-    """Batch size, step size and momentum controls → the weight path on the loss contours."""
-    lr = check_real(lr, "lr", low=0.01, high=10 ** 0.5)         # the sliders' ranges
-    momentum = check_real(momentum, "momentum", low=0.0, high=0.95)
-    fig = descent_panel_figure(batch, lr, momentum, epochs, seed)  # validates the rest
-    if static_mode():
-        plt.close(fig)
-        grid = {"batch": list(BATCH_CHOICES), "lr": sorted({0.3, 1.0, 2.0} | {lr})}
-        return frames_panel(
-            lambda batch, lr: descent_panel_figure(batch, lr, momentum, epochs, seed), grid,
-            value={"batch": batch, "lr": lr}, labels={"batch": "updates", "lr": "step size η"},
-            alt=lambda batch, lr: (f"Path of (w, b) on the loss contours: {batch}, step size {lr:g}, "
-                                   f"momentum {momentum:g}, {epochs} epochs"))
-    size = W.Dropdown(options=list(BATCH_CHOICES), value=batch, description="updates")
-    rate = W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, readout_format=".3g",
-                            description="step size η", continuous_update=False, style=STYLE)
-    mom = W.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05, description="momentum μ",
-                        continuous_update=False, style=STYLE)
-    out = W.Output()
-
-    def redraw(*_):
-        show_figure(out, descent_panel_figure(size.value, rate.value, mom.value, epochs, seed))
-
-    for control in (size, rate, mom):
-        control.observe(redraw, names="value")
-    show_figure(out, fig)
-    return W.VBox([W.HBox([size, rate, mom]), out])
+# The two panels (step size on a parabola; a neuron's path on its loss contours) live in
+# panels.py; their names are re-exported here, where the chapter imports them.
+from .panels import (  # noqa: E402
+    BATCH_CHOICES,
+    descent_panel,
+    descent_panel_figure,
+    step_size_figure,
+    step_size_panel,
+)

@@ -1,0 +1,267 @@
+"""Panels that follow the mouse: controls wired to a ``BlitFigure``, redrawn while dragging.
+
+``live_panel`` puts controls beside (or above) an ``ipywidgets.Image`` showing a
+``dlcore.viz.render.BlitFigure``. Every slider gets ``continuous_update=True``: the figure
+is redrawn while the slider is dragged, not only on release. ipywidgets' front end sends
+at most one change at a time and keeps only the latest value while one is pending, so a
+fast redraw follows the mouse and the value where the mouse stops is always drawn. The
+image is replaced in place (a new PNG for the same ``<img>``), so nothing on the page
+moves.
+
+Work that takes longer than a redraw (training a network for a setting not seen before)
+is kept per setting, and ``Ahead`` computes the settings a student is about to reach in a
+background process. When a redraw still has to wait for training, the panel first says
+so in its status line (the visible busy state), then draws.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import ipywidgets as W
+
+from .a11y import name_sliders
+
+__all__ = ["Ahead", "Frames", "live_panel", "BACKGROUND"]
+
+# ``DLCORE_BACKGROUND=0`` turns background computations off (the test suite does, so that
+# panels created by tests start no process and train nothing while other tests run).
+BACKGROUND = os.environ.get("DLCORE_BACKGROUND", "1") not in ("0", "false", "False", "")
+
+_POOL = []          # the one background process, started by the first Ahead.plan
+
+
+def _child_start():
+    """In the background process: draw with Agg if a computation imports pyplot."""
+    os.environ["MPLBACKEND"] = "Agg"
+
+
+def _pool():
+    if not _POOL:
+        ctx = multiprocessing.get_context("spawn")     # no fork of a kernel that runs threads
+        _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_child_start))
+    return _POOL[0]
+
+
+class Ahead:
+    """Results of ``compute(key)`` per key, some computed ahead of time in a background process.
+
+    ``compute`` must be a module-level function of ``key`` alone (it is sent to the
+    background process by reference) and return picklable data; training a network with
+    numpy is what it is for. ``get(key)`` returns the result: kept, or waited for if the
+    background process is computing that very key, or computed here and now.
+    ``done(key)`` says whether ``get`` would return at once. ``plan(keys)`` replaces the
+    queue of keys to compute in the background, first first; each ``Ahead`` keeps one key
+    at a time in the process, so a new plan takes effect after the key in progress.
+
+    The background process (one for the kernel, started on the first plan) runs on the
+    machine's other core: it never competes with the kernel for Python's GIL, so a
+    redraw or a cell runs as fast while it works (a thread would halve their speed).
+    """
+
+    def __init__(self, compute, max_items=512):
+        self.compute = compute
+        self.max_items = max_items
+        self._results = OrderedDict()
+        self._futures = {}
+        self._queue = []
+        self._lock = threading.RLock()
+
+    def done(self, key):
+        with self._lock:
+            return key in self._results
+
+    def get(self, key):
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+            future = self._futures.get(key)
+        value = None
+        if future is not None:
+            try:
+                value = future.result()
+            except Exception:  # noqa: BLE001 - computed again below, where its error shows
+                future = None
+        if future is None:
+            value = self.compute(key)
+        self._store(key, value)
+        return value
+
+    def _store(self, key, value):
+        with self._lock:
+            self._results[key] = value
+            while len(self._results) > self.max_items:
+                self._results.popitem(last=False)
+
+    def plan(self, keys):
+        """Compute ``keys`` (those not done yet) in the background, in this order (nothing
+        happens when ``BACKGROUND`` is off)."""
+        if not BACKGROUND:
+            return
+        with self._lock:
+            self._queue = [k for k in keys if k not in self._results and k not in self._futures]
+        self._feed()
+
+    def pending(self):
+        with self._lock:
+            return len(self._queue) + len(self._futures)
+
+    def _feed(self):
+        with self._lock:
+            if self._futures:
+                return
+            while self._queue:
+                key = self._queue.pop(0)
+                if key not in self._results:
+                    break
+            else:
+                return
+            try:
+                future = _pool().submit(self.compute, key)
+            except (BrokenProcessPool, OSError, RuntimeError):   # no background process: work on demand
+                self._queue = []
+                return
+            self._futures[key] = future
+        future.add_done_callback(lambda f, key=key: self._finished(key, f))
+
+    def _finished(self, key, future):
+        if not future.cancelled() and future.exception() is None:
+            self._store(key, future.result())
+        with self._lock:
+            self._futures.pop(key, None)
+        self._feed()
+
+
+def frame_png(render, key, dpi=80):
+    """PNG bytes of ``render(**dict(key))`` (a new matplotlib Figure, closed after)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    fig = render(**dict(key))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+class Frames:
+    """The figure of a panel whose layout changes with its setting (say, one band and one
+    column per bin for a number of bins): ``render(**values) -> Figure``, a module-level
+    function, draws a setting; its PNG is kept, so going back to a setting costs nothing.
+    ``warm(settings)`` draws those settings ahead, in the background process."""
+
+    def __init__(self, render, dpi=80):
+        self.frames = Ahead(functools.partial(frame_png, render, dpi=dpi), max_items=256)
+        self._key = None
+
+    def update(self, **values):
+        self._key = tuple(sorted(values.items()))
+
+    def done(self, **values):
+        return self.frames.done(tuple(sorted(values.items())))
+
+    def warm(self, settings):
+        self.frames.plan([tuple(sorted(v.items())) for v in settings])
+
+    def png(self):
+        return self.frames.get(self._key)
+
+
+def _follow(control):
+    """Sliders redraw while dragged (text boxes and dropdowns update on change anyway)."""
+    if "continuous_update" in control.trait_names() and not isinstance(control, W.Text):
+        control.continuous_update = True
+    return control
+
+
+def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=None,
+               image_width=None):
+    """Controls → ``update(**values)`` on ``figure`` (a ``BlitFigure``) → PNG in an Image.
+
+    Parameters
+    ----------
+    controls : dict
+        ``{name: widget}``; ``update`` receives every widget's ``value`` by name.
+    figure : BlitFigure
+        The panel's figure, laid out once (any object with ``png()`` will do).
+    update : callable
+        ``update(**values)``: set the figure's data for these values (it may train through
+        an ``Ahead``; it never builds a new figure).
+    busy : callable, optional
+        ``busy(**values) -> str or None``: a message shown while ``update`` has slow work to
+        do for these values (e.g. "training α = 0.05 …"), None when it is fast.
+    alt : callable, optional
+        ``alt(**values) -> str``: the figure's text for screen readers (the image's alt text).
+    controls_width : str, optional
+        With a CSS width (e.g. "300px") the controls form a column beside the figure (wrapping
+        below it on a narrow screen); without, a row above it that wraps.
+    image_width : str, optional
+        CSS width of the image (default: its natural size, never wider than the page).
+
+    Returns a Box with ``.controls``, ``.image``, ``.status``, ``.figure`` and ``.redraw()``.
+    """
+    controls = {k: _follow(w) for k, w in controls.items()}
+    name_sliders()
+    status = W.HTML(value="", layout=W.Layout(min_height="1.6em"))
+
+    def values():
+        return {k: w.value for k, w in controls.items()}
+
+    first = values()
+    update(**first)
+    # The widget is created with its first picture (an Image widget created empty showed a
+    # JavaScript error in JupyterLab). ipywidgets 8.1's Image cannot carry a tooltip (its
+    # view fails to render) nor alt text: the figure's description goes into a visually
+    # hidden text after it, which dlcore.ui.a11y's script copies into the image's alt.
+    image = W.Image(value=figure.png(), format="png",
+                    layout=W.Layout(max_width="100%", height="auto", width=image_width or "auto"))
+    described = W.HTML(_hidden(alt(**first)) if alt is not None else "")
+    timer = [None]
+
+    def describe_later(v):
+        """The description follows once the controls rest (0.4 s): an HTML widget's text is
+        typeset by the page's MathJax on every change, too slow to redo while dragging."""
+        if timer[0] is not None:
+            timer[0].cancel()
+        timer[0] = threading.Timer(0.4, lambda: setattr(described, "value", _hidden(alt(**v))))
+        timer[0].daemon = True
+        timer[0].start()
+
+    def redraw(*_):
+        v = values()
+        message = busy(**v) if busy is not None else None
+        status.value = f"<i>{message}</i>" if message else ""
+        update(**v)
+        image.value = figure.png()
+        if alt is not None:
+            describe_later(v)
+        if message:
+            status.value = ""
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    if controls_width:
+        side = W.VBox(list(controls.values()) + [status],
+                      layout=W.Layout(width=controls_width, flex="0 0 auto"))
+        shown = W.VBox([image, described], layout=W.Layout(flex="0 1 auto"))
+        box = W.HBox([side, shown], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+    else:
+        row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        box = W.VBox([row, status, image, described])
+    box.controls, box.image, box.status, box.figure, box.redraw = controls, image, status, figure, redraw
+    box.description = described
+    return box
+
+
+def _hidden(text):
+    """``text`` in a span that screen readers read and no one sees (the usual clip pattern)."""
+    return ('<span class="dlcore-alt" style="position:absolute;width:1px;height:1px;overflow:hidden;'
+            f'clip:rect(0 0 0 0);white-space:nowrap">{html.escape(text)}</span>')

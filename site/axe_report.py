@@ -1,0 +1,126 @@
+"""Run axe-core (from the npm registry, ``site/node_modules/axe-core``) on every page of a built
+book in headless Chromium and count the violations by rule and impact.
+
+    python site/axe_report.py [_build/html] [--json out.json]
+
+Every page of ``_toc.yml`` (and the root redirect page) is loaded from a local server with
+the light and the dark theme, axe's ``axe.run`` is called once the page has settled (MathJax
+typeset, widgets rendered), and each violation is counted once per offending element.
+``tests/test_site_a11y.py`` asserts on the same counts; the instructor's guide explains
+how to read them.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import re
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AXE = REPO / "site" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+SETTLE_JS = """async () => {
+  const mj = window.MathJax;
+  if (mj && mj.startup && mj.startup.promise) {
+    await Promise.race([mj.startup.promise, new Promise(r => setTimeout(r, 15000))]);
+  }
+  await new Promise(r => setTimeout(r, 500));
+}"""
+RUN_JS = """async () => {
+  const r = await axe.run(document, {resultTypes: ["violations"]});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                 nodes: v.nodes.map(n => n.html.slice(0, 160))}));
+}"""
+
+
+def pages(html: Path) -> list[str]:
+    """The pages of _toc.yml as html paths, and the root redirect page."""
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    docs = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                docs.append(entry["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key))
+
+    for key in ("parts", "chapters", "sections"):
+        walk(toc.get(key))
+    return ["index.html"] + [re.sub(r"\.(md|ipynb)$", "", d) + ".html" for d in docs]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(html: Path):
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def audit(browser, base: str, path: str, mode: str) -> list[dict]:
+    """axe's violations on one page in one colour mode ("light" or "dark")."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=mode)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/{path}", wait_until="networkidle", timeout=60_000)
+        page.evaluate(SETTLE_JS)
+        page.add_script_tag(content=AXE.read_text())
+        return page.evaluate(RUN_JS)
+    finally:
+        context.close()
+
+
+def run(html: Path, browser, modes=("light", "dark")) -> dict:
+    """{(page, mode): violations}; needs ``make vendor`` (axe-core in site/node_modules)."""
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: run `make vendor` (npm ci in site/)")
+    httpd, base = serve(html)
+    try:
+        return {(p, m): audit(browser, base, p, m) for p in pages(html) for m in modes}
+    finally:
+        httpd.shutdown()
+
+
+def counts(results: dict) -> Counter:
+    """Offending elements per (rule, impact) over every page and mode."""
+    c = Counter()
+    for violations in results.values():
+        for v in violations:
+            c[v["id"], v["impact"]] += len(v["nodes"])
+    return c
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", nargs="?", type=Path, default=REPO / "_build" / "html")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        results = run(args.html, browser)
+        browser.close()
+    for (rule, impact), n in sorted(counts(results).items(), key=lambda kv: -kv[1]):
+        print(f"{n:5d}  {impact:<9} {rule}")
+    serious = sum(n for (_, impact), n in counts(results).items() if impact in ("serious", "critical"))
+    print(f"{serious} serious or critical over {len(results)} page views")
+    if args.json:
+        args.json.write_text(json.dumps({f"{p} ({m})": v for (p, m), v in results.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
