@@ -64,14 +64,18 @@ test: $(STAMP) $(VENDOR)
 # toolchain and run in `make test`.
 MIN_VENV := .venv-min
 MIN_PINS := "numpy==1.24.*" "matplotlib==3.7.*" "ipywidgets==8.0.*" "scikit-learn==1.3.*"
-NOT_UNIT := site site_publish lab launch figures_cli torch_parity torch_parity_cnn_rnn originality pdf
+NOT_UNIT := site site_publish site_a11y pdf lab lab_roundtrip student_commands launch figures_cli \
+	torch_parity torch_parity_cnn_rnn originality
+# runs the appendix notebook (jupytext, nbclient): part of `make test`
+NOT_UNIT_TESTS := tests/test_playground.py::test_the_appendix_page_runs
 test-min:
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet $(MIN_PINS) "pytest>=8,<10" "hypothesis>=6,<7" \
 		"pytest-xdist>=3,<4"
 	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .
 	$(MIN_VENV)/bin/python -m pytest -n 2 -q -p no:cacheprovider -o addopts="-ra" \
-		$(foreach t,$(NOT_UNIT),--ignore=tests/test_$(t).py) tests
+		$(foreach t,$(NOT_UNIT),--ignore=tests/test_$(t).py) \
+		$(foreach t,$(NOT_UNIT_TESTS),--deselect $(t)) tests
 
 clean:
 	rm -rf _build _vendor site/node_modules .pytest_cache

@@ -37,7 +37,7 @@ def pytest_collect_file(file_path: Path, parent):
 
 # Test modules that use the one built site (a session fixture): they run on one worker, so the
 # book is built once per run.
-_SITE_MODULES = {"test_site.py", "test_site_publish.py", "test_pdf.py"}
+_SITE_MODULES = {"test_site.py", "test_site_publish.py", "test_site_a11y.py", "test_pdf.py"}
 
 
 def pytest_xdist_make_scheduler(config, log):

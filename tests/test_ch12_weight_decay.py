@@ -8,7 +8,7 @@ from dlcore.chapters import ch12_regularisation as reg
 from dlcore.chapters import ch12_weight_decay as decay
 
 pytest.importorskip("ipywidgets")
-from helpers import image  # noqa: E402
+from helpers import panel_png  # noqa: E402
 
 
 def test_runs_match_fit_with_weight_decay_and_report_the_penalty():
@@ -39,9 +39,9 @@ def test_figure_marks_the_chosen_lambda_and_draws_both_fits():
 
 def test_panel_redraws_when_the_slider_moves():
     box = decay.decay_panel(3e-3)
-    first = image(box.output)
+    first = panel_png(box)
     box.slider.value = 0.1
-    assert image(box.output) != first
+    assert panel_png(box) != first
 
 
 def test_static_panel_has_a_frame_per_lambda(monkeypatch):

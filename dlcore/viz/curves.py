@@ -16,11 +16,12 @@ __all__ = ["loss_curve", "gradient_norm_plot"]
 
 
 def loss_curve(histories, ax=None, *, logy=True, ylabel="SSE", tol=None, title=None,
-               figsize=(6.4, 3.6)):
+               figsize=(6.4, 3.6), notes=True):
     """Plot loss against epoch for one run or several (Kelleher's Figure 17).
 
     ``histories`` is a ``History``, a list of losses, or a mapping label → either.
-    The end of each run is marked and labelled with its status and epoch count.
+    The end of each run is marked with a dot and, with ``notes=True``, labelled with its
+    status and epoch count (turn it off for runs that end close together: labels would overlap).
     """
     if isinstance(histories, (History, np.ndarray)) or (
             isinstance(histories, Sequence) and histories and np.isscalar(histories[0])):
@@ -41,8 +42,9 @@ def loss_curve(histories, ax=None, *, logy=True, ylabel="SSE", tol=None, title=N
             note = {"converged": f"converged: epoch {h.epochs}",
                     "diverged": f"diverged: epoch {h.epochs}",
                     "early_stopped": f"stopped: epoch {h.epochs}"}.get(h.status, f"{h.epochs} epochs")
-            ax.annotate(note, (epochs[last], losses[last]), textcoords="offset points",
-                        xytext=(-6, 8), ha="right", color=color, fontsize=9)
+            if notes:
+                ax.annotate(note, (epochs[last], losses[last]), textcoords="offset points",
+                            xytext=(-6, 8), ha="right", color=color, fontsize=9)
     if tol is not None:
         ax.axhline(tol, color="0.5", lw=1, ls=":")
         ax.annotate(f"tolerance {tol:g}", (0, tol), textcoords="offset points", xytext=(2, 3),

@@ -66,7 +66,8 @@ def unrolled_rnn_diagram(T=3, x=None, h=None, y=None, *, own=None, carried=None,
     owns, carries = labels(own, T, "own", "time step"), labels(carried, T, "carried", "time step")
     backward = own is not None or carried is not None
     gap = 2.8 if backward else 2.6
-    fig, ax = new_axes(ax, (gap * T + 1.8, 4.2 if backward else 3.6))
+    right = 1.7 if backward else 0.9        # room for the last step's gradient label
+    fig, ax = new_axes(ax, (gap * T + 0.9 + right, 4.2 if backward else 3.6))
     prev = node(ax, (0, 1.6), "$h_0$\n0")
     for t in range(1, T + 1):
         cx = gap * t
@@ -89,7 +90,7 @@ def unrolled_rnn_diagram(T=3, x=None, h=None, y=None, *, own=None, carried=None,
             flow(ax, (cx, 1.6), (cx, 3.2), patches=(ph, py), label="$W_{yh}$", offset=(-0.35, 0))
             flow(ax, (cx - gap, 1.6), (cx, 1.6), patches=(prev, ph), label="$W_{hh}$", offset=(0, 0.22))
         prev = ph
-    finish(ax, (-0.8, gap * T + 0.9), (-0.6, 3.8), title or
+    finish(ax, (-0.8, gap * T + right), (-0.6, 3.8), title or
            f"A simple RNN unrolled through {T} time steps: every copy shares $W_{{hh}}$, $W_{{hx}}$, $w_0$")
     return fig
 
