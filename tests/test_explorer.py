@@ -9,7 +9,7 @@ import pytest
 import ipywidgets as W
 
 import dlcore as dl
-from dlcore.ui.explorer import Explorer, build_network, explorer, neighbours
+from dlcore.ui.explorer import DEFAULTS, Explorer, build_network, explorer, neighbours
 from dlcore.viz.explorer import ExplorerFigure
 from helpers import description
 
@@ -252,3 +252,48 @@ def test_figure_rows_match_the_layer_names():
     fig = ExplorerFigure(["hidden 1", "hidden 2", "output"])
     labels = [t.get_text() for t in fig.var_ax.get_yticklabels()]
     assert labels == ["hidden 1", "hidden 2", "output"]
+
+
+SMALL = dict(dataset="xor blobs", init="normal", sigma=0.3, lr=0.02, depth=2, width=8, epochs=15, seed=3)
+
+
+def test_a_share_code_reproduces_the_run_and_the_figure():
+    a = explorer(**SMALL)
+    code = a.code_box.value
+    assert code.startswith("ex1-") and len(code) < 200          # short enough to paste in a chat
+    b = explorer(code=code)
+    assert b.explorer.settings == a.explorer.settings
+    np.testing.assert_array_equal(b.explorer.current["history"].loss, a.explorer.current["history"].loss)
+    for q in ("z", "a", "delta"):
+        for va, vb in zip(a.explorer.current["values"][q], b.explorer.current["values"][q]):
+            np.testing.assert_array_equal(va, vb)
+    assert bytes(b.image.value) == bytes(a.image.value)           # the same figure, pixel for pixel
+
+
+def test_the_code_follows_the_controls_and_names_override_it():
+    box = explorer(**SMALL)
+    before = box.code_box.value
+    box.controls["lr"].value = 0.1
+    assert box.code_box.value != before
+    assert Explorer(code=box.code_box.value).settings["lr"] == 0.1
+    assert Explorer(code=before, lr=0.5).settings == {**Explorer(code=before).settings, "lr": 0.5}
+    assert Explorer(code=Explorer().code()).settings == DEFAULTS   # the defaults' code is almost empty
+
+
+def test_classroom_mode_shows_only_the_chosen_controls_and_fixes_the_others():
+    box = explorer(controls=["lr", "sigma"], **SMALL)
+    assert list(box.controls) == ["sigma", "lr"]                    # in the panel's order
+    box.controls["lr"].value = 0.05
+    s = box.explorer.settings
+    assert s["lr"] == 0.05 and s["depth"] == 2 and s["dataset"] == "xor blobs"
+
+
+@pytest.mark.parametrize("kwargs, exc, words", [
+    (dict(code="pg1-eNqrrgUAAnkBfQ"), ValueError, "ex1-"),                  # the playground's code
+    (dict(code="ex1-notacode!!"), ValueError, "damaged"),
+    (dict(code=42), TypeError, "code"),
+    (dict(controls=["lr", "speed"]), ValueError, "speed"),
+])
+def test_bad_codes_and_controls_are_refused_clearly(kwargs, exc, words):
+    with pytest.raises(exc, match=words):
+        explorer(**kwargs)

@@ -7,6 +7,11 @@ shape beside live loss curves, the variance of z, a and δ per layer and their h
 for comparison. All of a panel's state is ``ex.settings``, one dict with the keys of
 ``DEFAULTS`` (the controls mirror it one to one), plus the pinned run.
 
+Sharing and classroom mode (``dlcore.ui.share``): ``ex.code()`` is the whole state as a short
+text code ("ex1-…", shown under the panel and kept up to date); ``explorer(code=...)`` starts
+from it and reproduces the run exactly (same numbers, same figure). ``explorer(controls=["lr",
+"sigma"])`` shows only those controls; every other setting stays fixed at its given value.
+
 Runs with the same seed start from the same standard-normal draws and see the examples in
 the same order, so a pinned run and a new one differ only in the settings that were
 changed. Every run is a pure function of the settings and is kept (``dlcore.ui.live.Ahead``);
@@ -32,11 +37,12 @@ from ..train.fit import fit
 from ..train.record import Recorder
 from ..viz.explorer import ExplorerFigure, layer_values
 from .explorer_static import run_alt, static_explorer
+from . import share
 from .live import Ahead, live_panel
 from .static import static_mode
 
 __all__ = ["Explorer", "explorer", "build_network", "train", "DATASETS", "INITS", "ACTIVATIONS",
-           "DEFAULTS"]
+           "DEFAULTS", "PREFIX"]
 
 DATASETS = ("power plant", "noisy sine", "xor blobs")
 INITS = ("normal", "xavier", "he", "zeros")
@@ -44,6 +50,9 @@ ACTIVATIONS = ("logistic", "tanh", "relu", "leaky_relu", "linear")
 DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout=0.0,
                 activation="tanh", depth=3, width=16, epochs=200, patience=0, seed=0,
                 histograms="first iteration")
+PREFIX = "ex1"        # share codes of this panel, version 1
+CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
+            "patience", "seed", "histograms")            # the panel's controls, in its order
 
 _BLAS = []
 
@@ -146,11 +155,12 @@ def train(key):
 class Explorer:
     """The logic of the panel, independent of the widgets (see the module docstring)."""
 
-    def __init__(self, **settings):
+    def __init__(self, code=None, **settings):
         unknown = set(settings) - set(DEFAULTS)
         if unknown:
             raise TypeError(f"unknown explorer setting(s) {sorted(unknown)}; expected {sorted(DEFAULTS)}")
-        self.settings = {**DEFAULTS, **settings}
+        base = DEFAULTS if code is None else share.decode(code, defaults=DEFAULTS, prefix=PREFIX)
+        self.settings = {**base, **settings}
         validate(self.settings)
         self.runs = Ahead(train, max_items=96)
         self.pinned = None
@@ -204,6 +214,10 @@ class Explorer:
         """Train, in the background, the runs for ``values`` of setting ``name``."""
         self.runs.plan([_key({**self.settings, name: v}) for v in values])
 
+    def code(self):
+        """The settings as a share code: ``explorer(code=...)`` reproduces this run."""
+        return share.encode(self.settings, defaults=DEFAULTS, prefix=PREFIX)
+
     def pin(self):
         """Keep the current run, drawn over the next ones, to compare them against it."""
         self.pinned = self.current
@@ -256,27 +270,37 @@ def _controls(s):
     }
 
 
-def explorer(**settings):
-    """The training explorer panel (see the module docstring)."""
-    ex = Explorer(**settings)
+def explorer(code=None, controls=None, **settings):
+    """The training explorer panel (see the module docstring).
+
+    ``code``: a share code from ``Explorer.code()`` (the panel shows it under the figure) to
+    start from; ``settings`` given by name override it. ``controls``: the names of the
+    controls to show (classroom mode, default all); the others keep their values.
+    """
+    ex = Explorer(code=code, **settings)
+    shown = share.visible(controls, CONTROLS)
     if static_mode():
         return static_explorer(ex, INITS)
-    controls = _controls(ex.settings)
+    every = _controls(ex.settings)
+    controls = {name: every[name] for name in shown}
     pin = W.ToggleButton(value=False, description="pin this run to compare",
                          layout=W.Layout(width="290px"))
+    code_box = W.Text(value=ex.code(), description="share code", disabled=False,
+                      style={"description_width": "120px"}, layout=W.Layout(width="290px"))
 
     def update(**values):
         ex.settings.update(values)
         validate(ex.settings)
-        controls["sigma"].disabled = ex.settings["init"] != "normal"
+        every["sigma"].disabled = ex.settings["init"] != "normal"
         ex.draw()
+        code_box.value = ex.code()
 
     def busy(**values):
         return "training this setting …" if ex.pending(**values) else None
 
     box = live_panel(controls, _FigureOf(ex), update, busy=busy,
                      alt=lambda **_: run_alt(ex.current), controls_width="300px")
-    box.children[0].children = tuple(box.children[0].children) + (pin,)
+    box.children[0].children = tuple(box.children[0].children) + (pin, code_box)
 
     def ahead(change):
         name = next(k for k, w in controls.items() if w is change["owner"])
@@ -292,7 +316,7 @@ def explorer(**settings):
         box.redraw()
 
     pin.observe(on_pin, names="value")
-    box.explorer, box.pin_button = ex, pin
+    box.explorer, box.pin_button, box.code_box = ex, pin, code_box
     return box
 
 
