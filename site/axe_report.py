@@ -39,11 +39,12 @@ RUN_JS = """async () => {
 }"""
 
 
-def pages(html: Path) -> list[str]:
-    """The pages of _toc.yml as html paths, and the root redirect page."""
+def pages(html: Path | None = None) -> list[str]:
+    """The root redirect page, then every document of _toc.yml in reading order, as html paths
+    ("book/00_x.html"). ``html`` (the built site) is not needed: the paths come from the toc."""
     import yaml
 
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
     docs = [toc["root"]]
 
     def walk(entries):

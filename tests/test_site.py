@@ -18,6 +18,7 @@ them when ``CI=true``.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,22 +33,10 @@ RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\end\{|\\frac\b|\\sum
 
 def _toc_pages() -> list[str]:
     """Every document of _toc.yml, in reading order, as an html path ("book/00_x.html")."""
-    import yaml
+    sys.path.insert(0, str(REPO / "site"))
+    import axe_report              # the one reader of _toc.yml for the site's tests
 
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
-    docs: list[str] = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                docs.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    walk(toc.get("sections"))
-    return [re.sub(r"\.(md|ipynb)$", "", doc) + ".html" for doc in docs]
+    return axe_report.pages(REPO)[1:]         # without the root redirect page
 
 
 PAGES = _toc_pages()
