@@ -1,7 +1,7 @@
 """The student's experience in a real browser: JupyterLab + chapter 10 + the explorer.
 
-A headless JupyterLab (``tests/lab_session.py``: 127.0.0.1, a random token, ``book/`` as its
-root, the settings ``make lab`` installs, throw-away user settings) and Debian's Chromium,
+A headless JupyterLab (``tests/lab_session.py``: 127.0.0.1, a random token, a byte-identical
+copy of ``book/`` as its root, the settings ``make lab`` installs, throw-away user settings) and Debian's Chromium,
 driven by Playwright, do what a student does, **with autosave on** (every 5 s here, so that
 it certainly saves during the run):
 
@@ -15,12 +15,17 @@ it certainly saves during the run):
 5. the explorer's controls have names a screen reader reads out (the accessibility tree);
 6. after all that and a few autosaves, the chapter's bytes on disk are unchanged.
 
+The copy keeps the repository's files untouched while the test runs: an autosave that wrote
+the same bytes would still change a chapter's modification time, and a book build running
+beside the test (``pytest -n 2``) would then read that chapter again.
+
 Every wait is bounded. The server, its kernels and the browser are always shut down. Missing
 Chromium, Playwright or JupyterLab skips the test locally and fails it when ``CI=true``.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -57,12 +62,12 @@ def lab(tmp_path_factory):
         "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
         "@jupyterlab/docmanager-extension:plugin": {"autosave": True, "autosaveInterval": AUTOSAVE_S},
     }
-    checkpoints_existed = (BOOK / ".ipynb_checkpoints").exists()
-    with lab_server(BOOK, tmp_path_factory.mktemp("lab"), user_settings=settings) as server:
+    tmp = tmp_path_factory.mktemp("lab")
+    book = tmp / "book"
+    shutil.copytree(BOOK, book, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    with lab_server(book, tmp / "server", user_settings=settings) as server:
+        server.book = book
         yield server
-    if not checkpoints_existed:
-        import shutil
-        shutil.rmtree(BOOK / ".ipynb_checkpoints", ignore_errors=True)
 
 
 def test_jupytext_serves_the_chapter_as_a_notebook(lab):
@@ -73,8 +78,9 @@ def test_jupytext_serves_the_chapter_as_a_notebook(lab):
 
 
 def test_student_runs_chapter_10_with_autosave_on(browser, lab, tmp_path):
-    chapter = BOOK / CHAPTER
-    original = chapter.read_bytes()
+    chapter = lab.book / CHAPTER
+    original = (BOOK / CHAPTER).read_bytes()
+    assert chapter.read_bytes() == original
     n_code = code_cell_count(lab, CHAPTER)
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.set_default_timeout(UI_S * 1000)
@@ -101,10 +107,9 @@ def test_student_runs_chapter_10_with_autosave_on(browser, lab, tmp_path):
         raise
     finally:
         page.close()
-        if chapter.read_bytes() != original:   # never leave the chapter modified
-            chapter.write_bytes(original)
-            pytest.fail("JupyterLab rewrote the chapter file (autosave on; restored it): run "
-                        "`make canonical` and check book/jupytext.toml")
+        if chapter.read_bytes() != original:
+            pytest.fail("JupyterLab rewrote the chapter file (autosave on): run `make canonical` "
+                        "and check book/jupytext.toml")
 
 
 def _assert_lab_chrome(page):

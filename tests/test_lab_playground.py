@@ -11,24 +11,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_lab import (  # noqa: F401
-    BOOK,
-    KERNEL_IDLE_S,
-    REDRAW_S,
-    RUN_ALL_S,
-    UI_S,
-    _assert_no_error_output,
-    _kernels_idle,
-    _wait,
-    lab,
-)
+from lab_session import code_cell_count, run_all, wait
+from test_lab import BOOK, REDRAW_S, UI_S, _assert_no_error_output, lab  # noqa: F401
 
 PAGE = "appendix_playground.md"
 
 
 def _open_and_run(page, lab, name):
-    model = lab.api(f"/api/contents/{name}?type=notebook&content=1", timeout=60)
-    n_code = sum(c["cell_type"] == "code" for c in model["content"]["cells"])
+    """Open ``name`` with *Open With → Notebook* (a second way in besides a double click) and
+    run every cell."""
     page.goto(lab.url("/lab"), wait_until="domcontentloaded")
     item = page.locator(f'.jp-DirListing-item[title*="{name}"]').first
     item.wait_for(state="visible")
@@ -38,20 +29,13 @@ def _open_and_run(page, lab, name):
         has_text=re.compile(r"^\s*Notebook\s*$")).click()
     notebook = page.locator(".jp-NotebookPanel").first
     notebook.wait_for(state="visible")
-    _wait(lambda: notebook.locator(".jp-CodeCell").count() == n_code, UI_S, "the code cells")
-    _wait(lambda: _kernels_idle(lab), KERNEL_IDLE_S, "an idle kernel")
-    notebook.locator(".jp-CodeCell .jp-InputPrompt").first.click()
-    page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^\s*Run\s*$")).click()
-    page.locator(".lm-Menu-item").filter(has_text=re.compile(r"^\s*Run All Cells")).click()
-    prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt")
-    _wait(lambda: all(re.match(r"^\[\d+\]:$", t.strip()) for t in prompts.all_inner_texts())
-          and _kernels_idle(lab), RUN_ALL_S, "every cell to run")
+    run_all(page, lab, notebook, code_cell_count(lab, name))
     return notebook
 
 
 def test_a_click_on_the_playground_adds_a_point_and_retrains(browser, lab, tmp_path):
-    page_file = BOOK / PAGE
-    original = page_file.read_bytes()
+    page_file = lab.book / PAGE
+    original = (BOOK / PAGE).read_bytes()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(UI_S * 1000)
     errors = []
@@ -68,9 +52,9 @@ def test_a_click_on_the_playground_adds_a_point_and_retrains(browser, lab, tmp_p
         image.scroll_into_view_if_needed()
         # a point inside the decision-region axes (left 7 %-41 % of the figure, middle height)
         image.click(position={"x": box["width"] * 0.30, "y": box["height"] * 0.35})
-        _wait(lambda: image.get_attribute("src") != before_src, REDRAW_S, "the figure to change")
-        _wait(lambda: code.input_value() != before_code, REDRAW_S, "the share code to change")
-        _wait(lambda: _kernels_idle(lab), KERNEL_IDLE_S, "the kernel to finish training")
+        wait(lambda: image.get_attribute("src") != before_src, REDRAW_S, "the figure to change")
+        wait(lambda: code.input_value() != before_code, REDRAW_S, "the share code to change")
+        wait(lab.kernels_idle, 180, "the kernel to finish training")
         page.screenshot(path=str(tmp_path / "after-click.png"), full_page=False)
         _assert_no_error_output(notebook, tmp_path, page)
         assert len(code.input_value()) > len(before_code)        # the added point is in the code
@@ -78,5 +62,5 @@ def test_a_click_on_the_playground_adds_a_point_and_retrains(browser, lab, tmp_p
     finally:
         page.close()
         if page_file.read_bytes() != original:
-            page_file.write_bytes(original)
-            pytest.fail("JupyterLab rewrote the page during the test (restored)")
+            pytest.fail("JupyterLab rewrote the page during the test (autosave on): run "
+                        "`make canonical` and check book/jupytext.toml")

@@ -97,7 +97,10 @@ def _check_the_chapter_opens(lab):
     assert model["type"] == "notebook", "jupytext does not serve the chapter as a notebook"
     cells = model["content"]["cells"]
     assert sum(c["cell_type"] == "code" for c in cells) >= 10
-    viewers = lab.api("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")["settings"]["defaultViewers"]
+    # overrides.json changes the defaults in the schema the server sends (user settings: none)
+    plugin = lab.api("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+    viewers = {**plugin["schema"]["properties"]["defaultViewers"].get("default", {}),
+               **plugin["settings"].get("defaultViewers", {})}
     assert viewers.get("markdown") == "Jupytext Notebook", "site/lab/install.py's settings are not in effect"
     specs = lab.api("/api/kernelspecs")
     assert model["content"]["metadata"]["kernelspec"]["display_name"] == \

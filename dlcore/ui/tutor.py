@@ -61,7 +61,8 @@ def svg_html(fig, label):
 
 def _neuron_card(net, l, i, boxes):
     n = neuron_number(net, l, i)
-    rows = [W.HTML(f"<b>neuron {n}</b> <span style='color:#666'>(layer {l}, i = {i})</span>")]
+    muted = "color:var(--jp-ui-font-color2, #595959)"     # the theme's grey: readable light or dark
+    rows = [W.HTML(f"<b>neuron {n}</b> <span style='{muted}'>(layer {l}, i = {i})</span>")]
     for kind, sym in (("z", "z"), ("a", "a"), ("delta", "δ")):
         box = W.Text(placeholder="e.g. 0.1234", description=f"{sym}{n}", continuous_update=False,
                      layout=W.Layout(width="170px"), style={"description_width": "36px"})
