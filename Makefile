@@ -64,10 +64,12 @@ test: $(STAMP) $(VENDOR)
 # toolchain and run in `make test`.
 MIN_VENV := .venv-min
 MIN_PINS := "numpy==1.24.*" "matplotlib==3.7.*" "ipywidgets==8.0.*" "scikit-learn==1.3.*"
-NOT_UNIT := site site_publish site_a11y pdf lab lab_roundtrip student_commands launch figures_cli \
-	torch_parity torch_parity_cnn_rnn originality
-# runs the appendix notebook (jupytext, nbclient): part of `make test`
-NOT_UNIT_TESTS := tests/test_playground.py::test_the_appendix_page_runs
+NOT_UNIT := site site_publish site_a11y pdf lab lab_playground lab_roundtrip student_commands launch \
+	figures_cli torch_parity torch_parity_cnn_rnn originality
+# tests that run chapters (jupytext) or build the book: part of `make test`
+NOT_UNIT_TESTS := tests/test_playground.py::test_the_appendix_page_runs \
+	tests/test_code_deps.py::test_rebuilds_follow_the_code_each_chapter_imports \
+	tests/test_figure_text.py::test_every_figure_and_frame_of_the_chapter_is_readable
 test-min:
 	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
 	$(MIN_VENV)/bin/python -m pip install --quiet $(MIN_PINS) "pytest>=8,<10" "hypothesis>=6,<7" \

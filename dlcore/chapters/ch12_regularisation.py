@@ -33,7 +33,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FormatStrFormatter, LogLocator, NullLocator
 
 from .._validate import check_int, check_real
@@ -135,7 +135,9 @@ class EarlyStoppingFigure(BlitFigure):
         _log_axis(ax)
         ax.plot(self.x, self.train, color=TRAIN, lw=1.2, alpha=0.3)
         ax.plot(self.x, self.val, "--", color=VAL, lw=1.2, alpha=0.3)
-        self.span = self.dynamic(ax.axvspan(0, 1, color="0.85", alpha=0.6, lw=0))
+        # a Rectangle in (data x, axes y): axvspan gives a Polygon before matplotlib 3.9
+        self.span = self.dynamic(ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.get_xaxis_transform(),
+                                                        color="0.85", alpha=0.6, lw=0)))
         self.train_line = self.dynamic(ax.plot([], [], color=TRAIN, lw=1.8)[0])
         self.val_line = self.dynamic(ax.plot([], [], "--", color=VAL, lw=1.8)[0])
         self.stop_line = self.dynamic(ax.axvline(0, color="0.3", ls=":", lw=1.2))
