@@ -108,7 +108,8 @@ def _check_the_chapter_opens(lab):
     session = lab.api("/api/sessions", method="POST", timeout=60,
                       body={"path": CHAPTER, "type": "notebook", "name": CHAPTER, "kernel": {"name": "python3"}})
     kernel = session["kernel"]["id"]
-    wait(lambda: lab.api(f"/api/kernels/{kernel}")["execution_state"] in ("idle", "busy"), 120,
+    # a fresh venv's first kernel start, beside the rest of the suite on two cores: minutes
+    wait(lambda: lab.api(f"/api/kernels/{kernel}")["execution_state"] in ("idle", "busy"), 300,
          "the chapter's kernel to start")
     python = Path(lab.root).parent / ".venv" / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import dlcore, jupyterlab, sklearn; print(dlcore.__file__)"],

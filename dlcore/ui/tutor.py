@@ -61,8 +61,8 @@ def svg_html(fig, label):
 
 def _neuron_card(net, l, i, boxes):
     n = neuron_number(net, l, i)
-    muted = "color:var(--jp-ui-font-color2, #595959)"     # the theme's grey: readable light or dark
-    rows = [W.HTML(f"<b>neuron {n}</b> <span style='{muted}'>(layer {l}, i = {i})</span>")]
+    # italic, not grey: the theme's greys fall below axe's 4.5:1 contrast on the static site
+    rows = [W.HTML(f"<b>neuron {n}</b> <i>(layer {l}, i = {i})</i>")]
     for kind, sym in (("z", "z"), ("a", "a"), ("delta", "δ")):
         box = W.Text(placeholder="e.g. 0.1234", description=f"{sym}{n}", continuous_update=False,
                      layout=W.Layout(width="170px"), style={"description_width": "36px"})
