@@ -38,8 +38,10 @@ canonical: $(STAMP)
 	$(PY) site/lab_canonical.py
 
 # Incremental: only chapters whose cells or imported dlcore code changed are executed again
-# (site/_ext/code_deps.py); `make clean` forgets everything.
+# (site/_ext/code_deps.py), on every core (site/execute_parallel.py fills the execution cache
+# before Sphinx reads the chapters one by one); `make clean` forgets everything.
 book: $(STAMP) $(VENDOR)
+	$(PY) site/execute_parallel.py
 	$(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@echo "Open _build/html/index.html"
 
@@ -50,6 +52,7 @@ book: $(STAMP) $(VENDOR)
 .PHONY: pdf
 pdf: $(STAMP)
 	@$(PY) site/_ext/pdf_prereqs.py
+	$(PY) site/execute_parallel.py
 	LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
 		$(VENV)/bin/jupyter-book build -W -n --keep-going --builder pdflatex .
 	@echo "Open _build/latex/book.pdf"

@@ -169,6 +169,17 @@ def _check_page(browser, base_url: str, path: str, shots: Path) -> list[str]:
 # --------------------------------------------------------------------------- tests
 
 
+def test_the_chapters_were_executed_on_both_cores_before_the_build(built_site):
+    """site/execute_parallel.py filled the execution cache under the keys myst-nb looks up:
+    the build itself found every chapter cached and executed none."""
+    log = (built_site.parents[1] / "build.log").read_text()
+    executed = re.findall(r"execute_parallel: (\S+\.md) in", log)
+    cached = re.findall(r"(\S+\.md): Using cached notebook", log)
+    assert len(executed) >= 17, log[-3000:]
+    assert sorted(Path(c).name for c in cached) == sorted(executed)
+    assert "Executed notebook" not in log.split("Running Jupyter-Book", 1)[1]
+
+
 def test_toc_lists_pages():
     assert PAGES, "_toc.yml lists no pages"
     assert len(PAGES) == len(set(PAGES)), f"duplicate pages in _toc.yml: {PAGES}"

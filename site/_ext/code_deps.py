@@ -125,8 +125,14 @@ def _source_read(app: Sphinx, docname: str, source: list) -> None:
     if not hasattr(app.env, "code_digests"):
         app.env.code_digests = {}
     app.env.code_digests[docname] = digest
-    if digest and source[0].startswith("---"):
-        source[0] = _KERNELSPEC.sub(lambda m: f"{m.group(1)}  {KEY}: {digest}\n", source[0], count=1)
+    source[0] = with_digest(source[0], digest)
+
+
+def with_digest(text: str, digest: str) -> str:
+    """The chapter's text with ``digest`` in its kernelspec (what myst-nb then reads and hashes)."""
+    if digest and text.startswith("---"):
+        return _KERNELSPEC.sub(lambda m: f"{m.group(1)}  {KEY}: {digest}\n", text, count=1)
+    return text
 
 
 def _purge(app: Sphinx, env, docname: str) -> None:
