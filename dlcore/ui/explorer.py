@@ -51,6 +51,7 @@ DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout
                 activation="tanh", depth=3, width=16, epochs=200, patience=0, seed=0,
                 histograms="first iteration")
 PREFIX = "ex1"        # share codes of this panel, version 1
+CONTROL_WIDTH = "255px"
 CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
             "patience", "seed", "histograms")            # the panel's controls, in its order
 
@@ -245,8 +246,9 @@ def neighbours(w, value, reach=4):
 
 
 def _controls(s):
-    slider = dict(style={"description_width": "120px"}, layout=W.Layout(width="290px"))
-    pick = dict(style={"description_width": "120px"}, layout=W.Layout(width="290px"))
+    # a 260 px column beside the 624 px figure fits JupyterLab at 1440 px with its file browser open
+    slider = dict(style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
+    pick = dict(style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
     return {
         "dataset": W.Dropdown(options=DATASETS, value=s["dataset"], description="data", **pick),
         "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation", **pick),
@@ -261,12 +263,11 @@ def _controls(s):
                                  description="dropout rate", **slider),
         "epochs": W.IntSlider(value=s["epochs"], min=10, max=2000, step=10, description="epochs", **slider),
         "patience": W.IntSlider(value=s["patience"], min=0, max=200, step=5,
-                                description="patience (0 = off)", **slider),
+                                description="patience", tooltip="early stopping: epochs without a better "
+                                "validation loss before training stops (0: off)", **slider),
         "seed": W.BoundedIntText(value=s["seed"], min=0, max=10_000, description="seed", **pick),
-        "histograms": W.ToggleButtons(options=("first iteration", "end of training"), value=s["histograms"],
-                                      description="histograms", style={"description_width": "120px",
-                                                                       "button_width": "80px"},
-                                      layout=W.Layout(width="290px")),
+        "histograms": W.Dropdown(options=("first iteration", "end of training"), value=s["histograms"],
+                                 description="histograms", **pick),
     }
 
 
@@ -284,9 +285,9 @@ def explorer(code=None, controls=None, **settings):
     every = _controls(ex.settings)
     controls = {name: every[name] for name in shown}
     pin = W.ToggleButton(value=False, description="pin this run to compare",
-                         layout=W.Layout(width="290px"))
+                         layout=W.Layout(width=CONTROL_WIDTH))
     code_box = W.Text(value=ex.code(), description="share code", disabled=False,
-                      style={"description_width": "120px"}, layout=W.Layout(width="290px"))
+                      style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
 
     def update(**values):
         ex.settings.update(values)
@@ -299,7 +300,7 @@ def explorer(code=None, controls=None, **settings):
         return "training this setting …" if ex.pending(**values) else None
 
     box = live_panel(controls, _FigureOf(ex), update, busy=busy,
-                     alt=lambda **_: run_alt(ex.current), controls_width="300px")
+                     alt=lambda **_: run_alt(ex.current), controls_width="265px")
     box.children[0].children = tuple(box.children[0].children) + (pin, code_box)
 
     def ahead(change):

@@ -116,7 +116,7 @@ class ExplorerFigure(BlitFigure):
     """Loss curves over a variance plot and histograms, one row per layer (see the module
     docstring). ``layer_names`` label the rows (e.g. "hidden 1", …, "output")."""
 
-    def __init__(self, layer_names, *, width=8.2, height=6.6, dpi=80):
+    def __init__(self, layer_names, *, width=7.8, height=6.6, dpi=80):
         super().__init__((width, height), dpi, glyph_text=True, max_keys=12)
         self.layer_names = list(layer_names)
         grid = self.fig.add_gridspec(2, 4, height_ratios=[1.0, 3.2], width_ratios=[1.35, 1, 1, 1])
