@@ -79,6 +79,7 @@ PANELS = {
     "ch12-early-stopping": "from dlcore.chapters import ch12_regularisation as reg\n"
                            "reg.early_stopping_panel(patience=150)",
     "ch12-dropout": "from dlcore.chapters import ch12_regularisation as reg\nreg.dropout_panel(rate=0.2)",
+    "ch12-weight-decay": "from dlcore.chapters.ch12_weight_decay import decay_panel\ndecay_panel(3e-3)",
     "ch13-digits": "from dlcore.chapters.ch13_digits import digits_panel\n"
                    "digits_panel(lr=0.5, init='he', epochs=20)",
     "ch14-conv": "from dlcore.chapters.ch14_convolution import conv_panel\nconv_panel()",
