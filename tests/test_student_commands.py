@@ -108,11 +108,23 @@ def _check_the_chapter_opens(lab):
     session = lab.api("/api/sessions", method="POST", timeout=60,
                       body={"path": CHAPTER, "type": "notebook", "name": CHAPTER, "kernel": {"name": "python3"}})
     kernel = session["kernel"]["id"]
-    # a fresh venv's first kernel start, beside the rest of the suite on two cores: minutes
-    wait(lambda: lab.api(f"/api/kernels/{kernel}")["execution_state"] in ("idle", "busy"), 300,
-         "the chapter's kernel to start")
-    python = Path(lab.root).parent / ".venv" / "bin" / "python"
-    probe = subprocess.run([str(python), "-c", "import dlcore, jupyterlab, sklearn; print(dlcore.__file__)"],
-                           capture_output=True, text=True, timeout=120)
-    assert probe.returncode == 0 and str(Path(lab.root).parent) in probe.stdout, probe.stderr
+    # Ask the kernel itself (the server's execution_state can stay "starting" until a client
+    # connects): it must start from the fresh venv and import the copy's dlcore.
+    from jupyter_client import BlockingKernelClient
+
+    connection = Path(lab.runtime_dir) / f"kernel-{kernel}.json"
+    wait(connection.exists, 120, "the kernel's connection file")
+    client = BlockingKernelClient(connection_file=str(connection))
+    client.load_connection_file()
+    client.start_channels()
+    printed = []
+    try:
+        client.wait_for_ready(timeout=300)      # a fresh venv's first start beside the suite: minutes
+        reply = client.execute_interactive(
+            "import dlcore, jupyterlab, sklearn; print(dlcore.__file__)", timeout=120,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+    finally:
+        client.stop_channels()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert str(Path(lab.root).parent) in "".join(printed), printed
     time.sleep(0.5)

@@ -19,6 +19,11 @@ module reached: the chapter's *code digest*.
    chapter runs. A prose edit keeps the digest, so the cached outputs are reused and nothing
    is executed; an edit to a module the chapter imports re-executes that chapter only.
 
+3. On a cache hit, myst-nb (1.4) renders the page from the notebook with the cached outputs
+   but writes the notebook it *read* to ``jupyter_execute/``, without outputs (it merges the
+   outputs into a copy). The downloadable notebooks and the PDF test read that file, so
+   ``_merge_in_place`` makes the hit fill the notebook myst-nb writes.
+
 Configuration (``_config.yml`` → ``sphinx: config:``): ``code_deps_package`` (the importable
 package's name, default ``"dlcore"``), looked up next to the book's source folder.
 """
@@ -139,7 +144,28 @@ def _purge(app: Sphinx, env, docname: str) -> None:
     getattr(env, "code_digests", {}).pop(docname, None)
 
 
+def _merge_in_place() -> None:
+    """Patch myst-nb's cache client: on a hit, the cached outputs go into the notebook object
+    myst-nb later writes to ``jupyter_execute/`` (see point 3 of the module docstring)."""
+    from myst_nb.core.execute.cache import NotebookClientCache
+
+    start = NotebookClientCache.start_client
+    if getattr(start, "merges_in_place", False):
+        return
+
+    def start_client(self):
+        read = self._notebook
+        start(self)
+        if self._notebook is not read:           # a hit: myst-nb merged into a copy
+            read.cells, read.metadata = self._notebook.cells, self._notebook.metadata
+            self._notebook = read
+
+    start_client.merges_in_place = True
+    NotebookClientCache.start_client = start_client
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    _merge_in_place()
     app.add_config_value("code_deps_package", "dlcore", "env")
     app.connect("env-get-outdated", _outdated)
     app.connect("source-read", _source_read)
