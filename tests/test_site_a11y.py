@@ -59,6 +59,13 @@ def test_site_details(browser, server):
     try:
         assert page.request.get(f"{server}/favicon.ico").status == 200
         assert not [m for m in messages if "allowUnionTypes" in m], messages
+        # the names are set on the next animation frame after the widgets render
+        try:
+            page.wait_for_function("() => { const h = document.querySelectorAll('[role=slider]');"
+                                   " return h.length && Array.from(h).every(e => e.getAttribute('aria-label')); }",
+                                   timeout=20_000)
+        except Exception:       # noqa: BLE001 - the assertion below says what is missing
+            pass
         names = page.evaluate("() => Array.from(document.querySelectorAll('[role=slider]'))"
                               ".map(h => h.getAttribute('aria-label'))")
         assert names and all(names), f"slider handles without a name: {names}"
