@@ -22,6 +22,9 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "site"))
+from toc import documents  # noqa: E402
+
 AXE = REPO / "site" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
@@ -42,21 +45,7 @@ RUN_JS = """async () => {
 def pages(html: Path | None = None) -> list[str]:
     """The root redirect page, then every document of _toc.yml in reading order, as html paths
     ("book/00_x.html"). ``html`` (the built site) is not needed: the paths come from the toc."""
-    import yaml
-
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
-    docs = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                docs.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(toc.get(key))
-    return ["index.html"] + [re.sub(r"\.(md|ipynb)$", "", d) + ".html" for d in docs]
+    return ["index.html"] + [re.sub(r"\.(md|ipynb)$", "", d) + ".html" for d in documents()]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

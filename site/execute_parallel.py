@@ -29,26 +29,16 @@ from jupyter_cache.executors.utils import single_nb_execution
 from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "site" / "_ext"))
+sys.path[:0] = [str(REPO / "site"), str(REPO / "site" / "_ext")]
 from code_deps import CodeDeps, with_digest  # noqa: E402
+from toc import documents  # noqa: E402
 
 READER = {"type": "plugin", "name": "myst_nb_md"}     # myst-nb's reader, as its cache records it
 
 
 def chapters(config: dict) -> list[Path]:
     """The _toc.yml documents that myst-nb would execute (MyST notebooks, not excluded)."""
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf8"))
-    docs = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                docs.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(toc.get(key))
+    docs = documents()
     excluded = config.get("execute", {}).get("exclude_patterns", [])
     paths = [REPO / (d if d.endswith(".md") else d + ".md") for d in docs]
     return [p for p in paths if p.exists() and not any(fnmatch(p.name, x) for x in excluded)
