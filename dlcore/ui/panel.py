@@ -41,6 +41,7 @@ def slider_panel(control, render, *, dpi=100):
     """``control`` above the figure ``render(control.value)`` (a new matplotlib Figure for
     each value, drawn once and kept). The returned box has ``.slider`` and ``.image``."""
     frames = Frames(lambda value: render(value), dpi=dpi)
-    box = live_panel({"value": control}, frames, frames.update)
+    box = live_panel({"value": control}, frames, frames.update,   # a value drawn once is kept
+                     busy=lambda value: None if frames.done(value=value) else "drawing this setting …")
     box.slider = control
     return box
