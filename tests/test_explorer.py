@@ -293,6 +293,7 @@ def test_classroom_mode_shows_only_the_chosen_controls_and_fixes_the_others():
     (dict(code="ex1-notacode!!"), ValueError, "damaged"),
     (dict(code=42), TypeError, "code"),
     (dict(controls=["lr", "speed"]), ValueError, "speed"),
+    (dict(controls=5), TypeError, "list of control names"),
 ])
 def test_bad_codes_and_controls_are_refused_clearly(kwargs, exc, words):
     with pytest.raises(exc, match=words):

@@ -76,6 +76,8 @@ def visible(names, controls):
         return controls
     if isinstance(names, str):
         names = [names]
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"controls must be a list of control names such as {controls[:2]}, got {names!r}")
     names = list(names)
     unknown = [n for n in names if n not in controls]
     if unknown:

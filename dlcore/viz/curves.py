@@ -39,10 +39,10 @@ def loss_curve(histories, ax=None, *, logy=True, ylabel="SSE", tol=None, title=N
         if isinstance(h, History) and finite.any():
             last = np.flatnonzero(finite)[-1]
             ax.plot(epochs[last], losses[last], "o", color=color, ms=6)
-            note = {"converged": f"converged: epoch {h.epochs}",
-                    "diverged": f"diverged: epoch {h.epochs}",
-                    "early_stopped": f"stopped: epoch {h.epochs}"}.get(h.status, f"{h.epochs} epochs")
             if notes:
+                note = {"converged": f"converged: epoch {h.epochs}",
+                        "diverged": f"diverged: epoch {h.epochs}",
+                        "early_stopped": f"stopped: epoch {h.epochs}"}.get(h.status, f"{h.epochs} epochs")
                 ax.annotate(note, (epochs[last], losses[last]), textcoords="offset points",
                             xytext=(-6, 8), ha="right", color=color, fontsize=9)
     if tol is not None:
