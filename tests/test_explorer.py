@@ -238,14 +238,24 @@ def test_tick_labels():
         ["0", "−0.03", "300", "5000", "2e−5", "−3e6"]
 
 
-def test_figures_are_kept_per_depth():
-    ex = Explorer(epochs=5, depth=2)
+def test_one_figure_serves_every_depth_and_draws_what_a_new_one_would():
+    ex = Explorer(epochs=5, depth=5, seed=2)
     ex.png()
-    two = ex.figure
-    ex.set(depth=3)
-    assert ex.figure is not two and ex.figure.layer_names[-2] == "hidden 3"
+    fig = ex.figure
     ex.set(depth=2)
-    assert ex.figure is two                # its layout and cached static layer are reused
+    assert ex.figure is fig and fig.layer_names == ["hidden 1", "hidden 2", "output"]
+    fresh = Explorer(epochs=5, depth=2, seed=2)
+    assert ex.figure.png() == fresh.png()          # no layout left over from five layers
+    ex.set(depth=8)
+    assert ex.figure is fig and [t.get_text() for t in fig.var_ax.get_yticklabels()][-2:] == ["hidden 8", "output"]
+    ex.set(depth=12)                               # past the slider (a student's own call): a taller figure
+    assert ex.figure is not fig and ex.figure.max_layers == 13
+
+
+def test_set_layers_refuses_more_rows_than_laid_out():
+    fig = ExplorerFigure(["hidden 1", "output"], max_layers=3)
+    with pytest.raises(ValueError, match="max_layers"):
+        fig.set_layers(["hidden 1", "hidden 2", "hidden 3", "output"])
 
 
 def test_figure_rows_match_the_layer_names():

@@ -101,3 +101,20 @@ def test_backprop_panel_static_form_precomputes_the_grid(monkeypatch):
     assert 'alt="SSE against epoch' in first
     assert box.stack.selected_index == 0 and box.stack.children[0].selected_index == 1  # logistic, α = 0.2
     plt.close("all")
+
+
+def test_backprop_panel_takes_slider_rates_from_their_batch_with_fits_numbers():
+    from dlcore.chapters import ch07_backprop as c
+
+    panel = c.backprop_panel(epochs=300, activation="tanh")
+    slider = panel.controls["lr"]
+    positions = [round(slider.base ** (slider.min + k * slider.step), 6) for k in range(61)]
+    assert tuple(positions) == c.RATES and slider.max == pytest.approx(slider.min + 60 * slider.step)
+    batch = c._BATCHES.get(("tanh", 300, 1e-4))          # trained here (no background in tests)
+    for lr in c.RATES[::12]:
+        h = c._kelleher_run("tanh", lr, 300, 1e-4)
+        assert h is batch[lr]
+        alone = c._train(("tanh", lr, 300, 1e-4))
+        assert (h.status, h.epochs, h.message) == (alone.status, alone.epochs, alone.message)
+        np.testing.assert_allclose(h.loss, alone.loss, rtol=1e-10, atol=0)
+    plt.close("all")

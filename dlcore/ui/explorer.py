@@ -51,6 +51,7 @@ DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout
                 activation="tanh", depth=3, width=16, epochs=200, patience=0, seed=0,
                 histograms="first iteration")
 PREFIX = "ex1"        # share codes of this panel, version 1
+MAX_DEPTH = 8         # the hidden-layers slider's maximum
 CONTROL_WIDTH = "255px"
 CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
             "patience", "seed", "histograms")            # the panel's controls, in its order
@@ -166,7 +167,6 @@ class Explorer:
         self.runs = Ahead(train, max_items=96)
         self.pinned = None
         self.figure = None
-        self._figures = {}     # layer names -> ExplorerFigure: its layout and cached pixels
         self.current = None
 
     def run(self, **changes):
@@ -177,12 +177,11 @@ class Explorer:
         """Train (or fetch) the current settings' run and update the figure; returns the Figure."""
         self.current = self.run()
         names = self.current["names"]
-        if self.figure is None or self.figure.layer_names != names:
-            # one figure per depth, kept (at most four), so going back to a depth is fast
-            self.figure = self._figures.pop(tuple(names), None) or ExplorerFigure(names)
-            self._figures[tuple(names)] = self.figure
-            if len(self._figures) > 4:
-                self._figures.pop(next(iter(self._figures)))
+        if self.figure is None or len(names) > self.figure.max_layers:
+            # one figure, laid out once, for every depth the slider reaches (and deeper if asked)
+            self.figure = ExplorerFigure(names, max_layers=max(MAX_DEPTH + 1, len(names)))
+        elif self.figure.layer_names != names:
+            self.figure.set_layers(names)
         pinned = self.pinned if self.pinned and self.pinned["names"] == names else None
         return self.figure.update(self.current, pinned, title=self.status(),
                                   epochs=self.settings["epochs"], predicted=self.current["predicted"])
@@ -257,7 +256,8 @@ def _controls(s):
                                   description="σ (normal init)", readout_format=".3g", **slider),
         "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=1, step=0.1,
                                description="learning rate α", readout_format=".3g", **slider),
-        "depth": W.IntSlider(value=s["depth"], min=1, max=8, description="hidden layers", **slider),
+        "depth": W.IntSlider(value=s["depth"], min=1, max=max(MAX_DEPTH, s["depth"]),
+                             description="hidden layers", **slider),
         "width": W.IntSlider(value=s["width"], min=2, max=100, description="units per layer", **slider),
         "dropout": W.FloatSlider(value=s["dropout"], min=0, max=0.8, step=0.05,
                                  description="dropout rate", **slider),

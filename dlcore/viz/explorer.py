@@ -14,11 +14,13 @@
 A pinned run is drawn over the current one: hollow markers and dotted lines in the variance
 plot, dark grey dashed outlines in the histograms and dark grey loss curves.
 
-Speed: the histogram columns' static layer never changes (each row is drawn in units of
-its own m), nor does the loss axes' (its log axis follows the loss as a ``LiveAxis``, whose
-ticks and labels are redrawn with the curves); the variance axis spans 1e-16 … 1e4
-unless a value falls outside. An update draws only the curves, markers, outlines and the
-changing texts (with ``GlyphText``) over the cached static layer.
+Speed: the histogram columns' static layer changes only with the number of rows (each row
+is drawn in units of its own m), the loss axes' never (its log axis follows the loss as a
+``LiveAxis``, whose ticks and labels are redrawn with the curves); the variance axis spans
+1e-16 … 1e4 unless a value falls outside. One figure serves every depth up to
+``max_layers`` rows (``set_layers``): its layout is solved once. An update draws only the
+curves, markers, outlines and the changing texts (with ``GlyphText``) over the cached
+static layer.
 """
 from __future__ import annotations
 
@@ -116,9 +118,10 @@ class ExplorerFigure(BlitFigure):
     """Loss curves over a variance plot and histograms, one row per layer (see the module
     docstring). ``layer_names`` label the rows (e.g. "hidden 1", …, "output")."""
 
-    def __init__(self, layer_names, *, width=7.8, height=6.6, dpi=80):
-        super().__init__((width, height), dpi, glyph_text=True, max_keys=12)
+    def __init__(self, layer_names, *, max_layers=None, width=7.8, height=6.6, dpi=80):
+        super().__init__((width, height), dpi, glyph_text=True, max_keys=24)
         self.layer_names = list(layer_names)
+        self.max_layers = max(len(self.layer_names), max_layers or 0)
         grid = self.fig.add_gridspec(2, 4, height_ratios=[1.0, 3.2], width_ratios=[1.35, 1, 1, 1])
         self.loss_ax = self.fig.add_subplot(grid[0, :3])
         self.legend_ax = self.fig.add_subplot(grid[0, 3])     # the loss curves' legend, beside them
@@ -128,6 +131,27 @@ class ExplorerFigure(BlitFigure):
         self._setup_loss()
         self._setup_variance()
         self._setup_histograms()
+        self.set_layers(self.layer_names)
+
+    def set_layers(self, layer_names):
+        """Show one row per name (at most ``max_layers``): a new depth changes the rows' data
+        limits, labels and lines, not the layout, so it costs one redraw of the variance and
+        histogram regions' static layers (then cached), not a new figure (≈ 0.6 s)."""
+        names = list(layer_names)
+        if not 1 <= len(names) <= self.max_layers:
+            raise ValueError(f"layer_names: expected 1 to {self.max_layers} names (max_layers), got {len(names)}")
+        self.layer_names = names
+        L = len(names)
+        self.var_ax.set_ylim(-0.25, L)
+        self.var_ax.set_yticks([self._row(r) + 0.4 for r in range(L)], names, fontsize=FONT)
+        for c, ax in enumerate(self.hist_axes):
+            ax.set_ylim(-0.25, L)
+            for r in range(self.max_layers):
+                self._row_lines[c][r].set_visible(r < L)
+                self._scales[r, c].set_visible(r < L)
+                if r < L:
+                    self._row_lines[c][r].set_ydata([self._row(r)] * 2)
+                    self._scales[r, c].set_y(self._row(r) + 0.88)
 
     # ------------------------------------------------------------------ layout, once
     def _row(self, r):
@@ -157,10 +181,8 @@ class ExplorerFigure(BlitFigure):
         ax.set_title(" ", fontsize=FONT + 1)
 
     def _setup_variance(self):
-        ax, L = self.var_ax, len(self.layer_names)
+        ax = self.var_ax
         ax.set_xscale("log")
-        ax.set_ylim(-0.25, L)
-        ax.set_yticks([self._row(r) + 0.4 for r in range(L)], self.layer_names, fontsize=FONT)
         ax.tick_params(axis="x", labelsize=FONT)
         ax.xaxis.set_major_locator(LogLocator(numticks=4))
         ax.xaxis.set_minor_locator(NullLocator())
@@ -184,20 +206,18 @@ class ExplorerFigure(BlitFigure):
                   handletextpad=0.4, borderaxespad=0.2)
 
     def _setup_histograms(self):
-        L = len(self.layer_names)
-        self._hists, self._scales = {}, {}
+        self._hists, self._scales, self._row_lines = {}, {}, {}
         for c, (q, title) in enumerate(QUANTITIES):
             ax = self.hist_axes[c]
             ax.set_title(title, fontsize=FONT + 1)
-            ax.set_ylim(-0.25, L)
             ax.set_xlim(-MARGIN, MARGIN)
             ax.set_xticks([0.0], ["0"], fontsize=FONT)
             ax.set_yticks([])
             ax.grid(True, axis="x", alpha=0.3)
-            for r in range(L):
-                ax.axhline(self._row(r), color="0.6", lw=0.6)
+            self._row_lines[c] = [ax.axhline(0.0, color="0.6", lw=0.6) for _ in range(self.max_layers)]
+            for r in range(self.max_layers):     # placed by set_layers
                 self._scales[r, c] = self.dynamic(ax.text(
-                    0.98, self._row(r) + 0.88, " ", transform=ax.get_yaxis_transform(),
+                    0.98, 0.0, " ", transform=ax.get_yaxis_transform(),
                     ha="right", va="top", fontsize=FONT - 0.5, color="0.25"))
             for run, color in enumerate(RUN_COLORS):
                 patch = PathPatch(Path(np.zeros((1, 2))), facecolor=Q_COLORS[q] if run == 0 else "none",
@@ -221,8 +241,8 @@ class ExplorerFigure(BlitFigure):
         if axes == [self.loss_ax, self.legend_ax]:
             return (self.loss_ax.get_xlim(), self._legend_state)
         if axes == [self.var_ax]:
-            return self.var_ax.get_xlim()
-        return None      # the histogram columns' static layer never changes
+            return self.var_ax.get_xlim(), tuple(self.layer_names)
+        return tuple(self.layer_names)   # the histogram columns' static layer: only its rows
 
     # ------------------------------------------------------------------ updates
     def update(self, current, pinned=None, *, title="", epochs=None, predicted=None):
