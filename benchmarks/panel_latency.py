@@ -12,7 +12,8 @@ Debian's Chromium runs every cell, then for every slider of every panel:
 2. **warm sweep**: after the panel's background work settles (``--settle`` s), the same
    clicks again: what a student sees once training is cached or computed ahead;
 3. **drag**: the handle is dragged across the track in 40 mouse moves over about a second;
-   the images that load between mouse-down and mouse-up are counted.
+   the images that load between mouse-down and mouse-up are counted, beside the number
+   of times the handle's value changed (a drag that did not move the handle shows 0/0).
 
 Each slider is measured in turn, the others staying where they are.
 
@@ -167,22 +168,28 @@ def drag(page, lab, cell, track):
     box = track.bounding_box()
     handle = track.locator(".noUi-handle").first.bounding_box()
     y = box["y"] + box["height"] / 2
-    x0 = handle["x"] + handle["width"] / 2
+    right = box["x"] + box["width"] * 0.98
+    left = box["x"] + box["width"] * 0.02
+    centre = handle["x"] + handle["width"] / 2
+    # grab the handle on the side it will move to: at the track's right end the readout
+    # beside the slider covers the handle's right half
+    x0 = handle["x"] + handle["width"] * (0.25 if right - centre < centre - left else 0.75)
     page.mouse.move(x0, y)
     page.mouse.down()
     t_down = page.evaluate("() => performance.now()")
-    right = box["x"] + box["width"] * 0.98
-    left = box["x"] + box["width"] * 0.02
-    target = right if right - x0 > x0 - left else left
+    target = right if right - centre > centre - left else left
+    values = [handle_values(track)]
     for i in range(1, 41):
         page.mouse.move(x0 + (target - x0) * i / 40, y)
         time.sleep(0.025)
+        values.append(handle_values(track))
     t_up = page.evaluate("() => performance.now()")
     page.mouse.up()
     during = page.evaluate("(args) => args[0].__rec.loads.filter(t => t > args[1] && t < args[2]).length",
                            [cell, t_down, t_up])
     wait_idle(lab)
-    return during, (t_up - t_down) / 1000
+    moved = sum(a != b for a, b in zip(values, values[1:]))    # the handle's value changes while dragged
+    return during, moved
 
 
 def wait_idle(lab, timeout_s=60):
@@ -215,11 +222,11 @@ def summary(name, r):
     missing = sum(lat is None for lat, _ in r["cold"] + r["warm"])
     slow = [(lat, busy) for lat, busy in r["cold"] if lat is not None and lat > 150]
     busy_ok = all(b for _, b in slow)
-    drag_counts = [n for n, _ in r["drags"]]
+    drag_counts = [f"{n}/{moved}" for n, moved in r["drags"]]
     return (f"{name:<21} {r['sliders']:>2} sliders  cold p50 {percentile(cold, 50):6.0f} p95 {percentile(cold, 95):6.0f}"
             f" max {max(cold, default=float('nan')):6.0f}   warm p50 {percentile(warm, 50):6.0f} p95 "
             f"{percentile(warm, 95):6.0f} ms   busy shown for slow clicks: "
-            f"{'yes' if busy_ok else 'NO'} ({len(slow)})   updates during drags {drag_counts}"
+            f"{'yes' if busy_ok else 'NO'} ({len(slow)})   images/value changes during drags {drag_counts}"
             + (f"   no image after {missing} clicks" if missing else ""))
 
 

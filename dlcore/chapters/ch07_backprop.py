@@ -5,11 +5,11 @@
 
 The panel's figure is laid out once (fixed axes: epochs 0 … 10,000, SSE 10⁻⁵ … 10 on a log
 scale) and redrawn by blitting while the slider is dragged. Every (activation, α) run is
-trained once and kept. When the panel appears, the runs for all 61 positions of the slider
-are trained in the background, the current activation first, all 61 α at once
-(``dlcore.train.rates.fit_rates``: ≈ 1.2 s per activation, where one α alone takes
-≈ 0.4 s), so within seconds dragging and switching only redraw. A setting needed before
-its batch is done is trained on its own, with a busy message.
+trained once and kept: all 61 positions of the slider at once per activation
+(``dlcore.train.rates.fit_rates``: ≈ 1.2 s, where one α alone takes ≈ 0.4 s), the first
+activation's while the panel is made, the others' in the background, so within seconds
+dragging and switching only redraw. A setting needed before its batch is done is trained
+on its own, with a busy message.
 """
 from __future__ import annotations
 
@@ -157,6 +157,7 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
         return None if _trained(activation, lr, epochs, tol) else \
             f"training α = {lr:.3g}, {activation} (once; then it is kept) …"
 
+    _BATCHES.get((activation, epochs, tol))   # every α of the first activation, here (≈ 1.2 s)
     box = live_panel({"lr": rate, "activation": act}, figure, figure.update, busy=busy,
                      alt=lambda lr, activation: _alt(activation, lr, epochs, tol))
     act.observe(ahead, names="value")

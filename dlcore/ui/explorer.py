@@ -52,7 +52,8 @@ DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout
                 histograms="first iteration")
 PREFIX = "ex1"        # share codes of this panel, version 1
 MAX_DEPTH = 8         # the hidden-layers slider's maximum
-CONTROL_WIDTH = "255px"
+CONTROL_WIDTH = "325px"
+LABEL_WIDTH = "100px"
 CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
             "patience", "seed", "histograms")            # the panel's controls, in its order
 
@@ -245,9 +246,10 @@ def neighbours(w, value, reach=4):
 
 
 def _controls(s):
-    # a 260 px column beside the 624 px figure fits JupyterLab at 1440 px with its file browser open
-    slider = dict(style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
-    pick = dict(style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
+    # a 335 px column beside the 576 px figure fits JupyterLab at 1440 px with its file browser
+    # open, and leaves each slider's track 150 px (at 255 px it was 49 px: 4 px per σ step)
+    slider = dict(style={"description_width": LABEL_WIDTH}, layout=W.Layout(width=CONTROL_WIDTH))
+    pick = dict(style={"description_width": LABEL_WIDTH}, layout=W.Layout(width=CONTROL_WIDTH))
     return {
         "dataset": W.Dropdown(options=DATASETS, value=s["dataset"], description="data", **pick),
         "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation", **pick),
@@ -287,7 +289,7 @@ def explorer(code=None, controls=None, **settings):
     pin = W.ToggleButton(value=False, description="pin this run to compare",
                          layout=W.Layout(width=CONTROL_WIDTH))
     code_box = W.Text(value=ex.code(), description="share code", disabled=False,
-                      style={"description_width": "110px"}, layout=W.Layout(width=CONTROL_WIDTH))
+                      style={"description_width": LABEL_WIDTH}, layout=W.Layout(width=CONTROL_WIDTH))
 
     def update(**values):
         ex.settings.update(values)
@@ -300,7 +302,7 @@ def explorer(code=None, controls=None, **settings):
         return "training this setting …" if ex.pending(**values) else None
 
     box = live_panel(controls, _FigureOf(ex), update, busy=busy,
-                     alt=lambda **_: run_alt(ex.current), controls_width="265px")
+                     alt=lambda **_: run_alt(ex.current), controls_width="335px")
     box.children[0].children = tuple(box.children[0].children) + (pin, code_box)
 
     def ahead(change):

@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path
+from matplotlib.transforms import blended_transform_factory
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
 from .render import BlitFigure, LiveAxis, tick_text
@@ -118,7 +119,7 @@ class ExplorerFigure(BlitFigure):
     """Loss curves over a variance plot and histograms, one row per layer (see the module
     docstring). ``layer_names`` label the rows (e.g. "hidden 1", …, "output")."""
 
-    def __init__(self, layer_names, *, max_layers=None, width=7.8, height=6.6, dpi=80):
+    def __init__(self, layer_names, *, max_layers=None, width=7.2, height=6.6, dpi=80):
         super().__init__((width, height), dpi, glyph_text=True, max_keys=24)
         self.layer_names = list(layer_names)
         self.max_layers = max(len(self.layer_names), max_layers or 0)
@@ -201,8 +202,9 @@ class ExplorerFigure(BlitFigure):
         handles = [Line2D([], [], ls="-", marker=Q_MARKERS[q], color=Q_COLORS[q], lw=1.4, ms=6) for q, _ in QUANTITIES]
         handles += [Line2D([], [], ls="--", color="0.3", lw=1.1), Line2D([], [], ls=":", marker="o", mfc="white",
                                                                         color="0.3", lw=1.0, ms=6)]
-        ax.legend(handles, ["z", "a", "δ", "eq. 58", "pinned"], loc="lower left", bbox_to_anchor=(-0.02, 1.0),
-                  ncols=3, fontsize=FONT, frameon=False, handlelength=1.5, columnspacing=0.8,
+        # from the figure's left edge: above the layer names there is room for the legend
+        ax.legend(handles, ["z", "a", "δ", "eq. 58", "pinned"], loc="lower left", bbox_to_anchor=(0.005, 1.0),
+                  bbox_transform=blended_transform_factory(self.fig.transFigure, ax.transAxes), ncols=3, fontsize=FONT, frameon=False, handlelength=1.5, columnspacing=0.8,
                   handletextpad=0.4, borderaxespad=0.2)
 
     def _setup_histograms(self):
