@@ -164,6 +164,8 @@ def sweep(page, lab, cell, tracks, positions, timeout_ms):
 
 
 def drag(page, lab, cell, track):
+    # noUiSlider ignores a drag that starts while a click's 300 ms tap transition runs
+    time.sleep(0.5)
     track.scroll_into_view_if_needed()
     box = track.bounding_box()
     handle = track.locator(".noUi-handle").first.bounding_box()
