@@ -160,6 +160,7 @@ def sweep(page, lab, cell, tracks, positions, timeout_ms):
             if got is not None:
                 out.append(got)
             wait_idle(lab)
+            time.sleep(0.35)       # noUiSlider ignores a tap during the last one's 300 ms transition
     return out
 
 
