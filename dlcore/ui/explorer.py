@@ -23,8 +23,6 @@ returns precomputed frames instead (``dlcore.ui.explorer_static``).
 """
 from __future__ import annotations
 
-import contextlib
-
 import ipywidgets as W
 import numpy as np
 
@@ -56,24 +54,6 @@ CONTROL_WIDTH = "325px"
 LABEL_WIDTH = "100px"
 CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
             "patience", "seed", "histograms")            # the panel's controls, in its order
-
-_BLAS = []
-
-
-def one_blas_thread():
-    """A context in which numpy's BLAS uses one thread, if threadpoolctl is installed (it
-    comes with scikit-learn); otherwise it changes nothing. The explorer's matrices are
-    small (at most a few hundred × 100): threads cannot speed them up, and on a busy
-    2-core machine OpenBLAS's waiting threads made a 100 × 100 product take 40 ms instead
-    of 0.05 ms."""
-    if not _BLAS:
-        try:
-            from threadpoolctl import ThreadpoolController
-            _BLAS.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - depends on the installation
-            _BLAS.append(None)
-    return contextlib.nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1, user_api="blas")
-
 
 def _data(name, seed):
     if name == "power plant":
@@ -136,7 +116,7 @@ def train(key):
     dense = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dense)]
     rec, first = Recorder(epochs=[0]), s["histograms"] == "first iteration"
     predicted = None
-    with one_blas_thread(), np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
         if first:   # eq. 58 uses the weights as drawn, before any update
             trace = net.forward(X)
             delta_out = float(np.var(net.backward(trace, T, reduction="mean").delta[dense[-1]]))
