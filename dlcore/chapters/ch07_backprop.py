@@ -55,17 +55,19 @@ def _train_rates(key):
 _BATCHES = Ahead(_train_rates, max_items=16)   # (activation, epochs, tol) -> {α: History}
 
 
+def _in_batch(activation, lr, epochs, tol):
+    return round(lr, 6) in RATES and _BATCHES.done((activation, epochs, tol))
+
+
 def _kelleher_run(activation, lr, epochs, tol):
     """The History of (activation, α): from the slider's batch once trained, else on its own."""
-    lr, batch = round(lr, 6), (activation, epochs, tol)
-    if lr in RATES and _BATCHES.done(batch):
-        return _BATCHES.get(batch)[lr]
-    return _RUNS.get((activation, lr, epochs, tol))
+    if _in_batch(activation, lr, epochs, tol):
+        return _BATCHES.get((activation, epochs, tol))[round(lr, 6)]
+    return _RUNS.get((activation, round(lr, 6), epochs, tol))
 
 
 def _trained(activation, lr, epochs, tol):
-    lr = round(lr, 6)
-    return (lr in RATES and _BATCHES.done((activation, epochs, tol))) or _RUNS.done((activation, lr, epochs, tol))
+    return _in_batch(activation, lr, epochs, tol) or _RUNS.done((activation, round(lr, 6), epochs, tol))
 
 
 class BackpropFigure(BlitFigure):

@@ -71,9 +71,9 @@ def fit_rates(network, X, T, lrs, epochs=1000, tol=None, reduction="sum", diverg
     alive = np.arange(K)                 # the members still training, as indices into lrs
     losses = np.full((K, epochs + 1), np.nan)
     histories = [History() for _ in range(K)]
+    params, grads = _views(layers, theta), _views(layers, grad)    # rebuilt only when members stop
     with np.errstate(all="ignore"):      # divergence is detected from the loss, as in fit
         for epoch in range(epochs + 1):
-            params = _views(layers, theta)
             zs, acts = _forward(layers, params, X)
             E = scale * loss.per_example(acts[-1], T).sum(axis=1)
             losses[alive, epoch] = E
@@ -82,11 +82,11 @@ def fit_rates(network, X, T, lrs, epochs=1000, tol=None, reduction="sum", diverg
             if stop.any():
                 keep = ~stop
                 alive, theta, grad = alive[keep], theta[keep], grad[keep]
-                params = _views(layers, theta)
+                params, grads = _views(layers, theta), _views(layers, grad)
                 zs, acts = [z[keep] for z in zs], [X] + [a[keep] for a in acts[1:]]
                 if not alive.size:
                     break
-            _backward(layers, params, _views(layers, grad), zs, acts, scale * loss.grad(acts[-1], T, check=False))
+            _backward(layers, params, grads, zs, acts, scale * loss.grad(acts[-1], T, check=False))
             theta -= lrs[alive, None] * grad
     for k, h in enumerate(histories):
         h.loss = [float(v) for v in losses[k, :h.epochs + 1]]
