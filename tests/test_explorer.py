@@ -308,3 +308,8 @@ def test_classroom_mode_shows_only_the_chosen_controls_and_fixes_the_others():
 def test_bad_codes_and_controls_are_refused_clearly(kwargs, exc, words):
     with pytest.raises(exc, match=words):
         explorer(**kwargs)
+
+
+def test_max_layers_must_be_a_count():
+    with pytest.raises(TypeError, match="max_layers"):
+        ExplorerFigure(["hidden 1", "output"], max_layers=2.5)

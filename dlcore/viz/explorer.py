@@ -31,6 +31,7 @@ from matplotlib.path import Path
 from matplotlib.transforms import blended_transform_factory
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
+from .._validate import check_int
 from .render import BlitFigure, LiveAxis, tick_text
 from .style import LINE_COLORS
 
@@ -122,7 +123,8 @@ class ExplorerFigure(BlitFigure):
     def __init__(self, layer_names, *, max_layers=None, width=7.2, height=6.6, dpi=80):
         super().__init__((width, height), dpi, glyph_text=True, max_keys=24)
         self.layer_names = list(layer_names)
-        self.max_layers = max(len(self.layer_names), max_layers or 0)
+        self.max_layers = max(len(self.layer_names),
+                              0 if max_layers is None else check_int(max_layers, "max_layers", minimum=1))
         grid = self.fig.add_gridspec(2, 4, height_ratios=[1.0, 3.2], width_ratios=[1.35, 1, 1, 1])
         self.loss_ax = self.fig.add_subplot(grid[0, :3])
         self.legend_ax = self.fig.add_subplot(grid[0, 3])     # the loss curves' legend, beside them
