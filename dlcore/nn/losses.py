@@ -74,6 +74,11 @@ class Loss:
             Z, T = self.checked(Z, T, reduction, outputs=False)
         return self.value(activation.forward(Z), T, reduction, check=check)
 
+    def per_example_from_logits(self, Z, T, activation: Activation):
+        """E of each example (Z's shape without its last axis) for outputs a = activation(Z),
+        unchecked; the stabler form from the logits where ``value_from_logits`` has one."""
+        return self.per_example(*_as64(activation.forward(Z), T))
+
     def grad(self, A, T, *, check=True):
         """∂E/∂a for each example, shaped like A."""
         if check:
@@ -155,10 +160,14 @@ class BinaryCrossEntropy(Loss):
             return super().value_from_logits(Z, T, activation, reduction, check=check)
         if check:
             Z, T = self.checked(Z, T, reduction, outputs=False)
+        return _reduce(self.per_example_from_logits(Z, T, activation), reduction)
+
+    def per_example_from_logits(self, Z, T, activation):
+        if activation.name != "logistic":
+            return super().per_example_from_logits(Z, T, activation)
         Z, T = _as64(Z, T)
         # −[t log σ(z) + (1−t) log(1−σ(z))] = max(z, 0) − t z + log(1 + e^(−|z|))
-        per = np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
-        return _reduce(per, reduction)
+        return np.sum(np.maximum(Z, 0) - T * Z + np.log1p(np.exp(-np.abs(Z))), axis=-1)
 
     def _grad(self, A, T):
         A = _clip(A)
@@ -209,9 +218,14 @@ class CrossEntropy(Loss):
             return super().value_from_logits(Z, T, activation, reduction, check=check)
         if check:
             Z, T = self.checked(Z, T, reduction, outputs=False)
+        return _reduce(self.per_example_from_logits(Z, T, activation), reduction)
+
+    def per_example_from_logits(self, Z, T, activation):
+        if activation.name != "softmax":
+            return super().per_example_from_logits(Z, T, activation)
         Z, T = _as64(Z, T)
         log_p = Z - logsumexp(Z, axis=-1, keepdims=True, check=False)  # log softmax, finite for finite Z
-        return _reduce(-np.sum(self.smooth(T) * log_p, axis=-1), reduction)
+        return -np.sum(self.smooth(T) * log_p, axis=-1)
 
     def _grad(self, A, T):
         return -self.smooth(T) / _clip(A)

@@ -197,6 +197,13 @@ class Network:
                                                   check=False)
         return self.loss_fn.value(aL, T, reduction, check=False)
 
+    def output_losses(self, zL, aL, T):
+        """E of each example, unreduced: ``output_loss``'s terms, for z_L and a_L of any
+        leading shape (…, n, n_out), such as several networks stacked. Not checked."""
+        if self.loss_takes_logits:
+            return self.loss_fn.per_example_from_logits(zL, T, self.layers[-1].activation)
+        return self.loss_fn.per_example(aL, T)
+
     @property
     def loss_takes_logits(self):
         """True for softmax + cross-entropy and logistic + binary cross-entropy, whose loss

@@ -1,154 +1,205 @@
-"""Full-batch gradient descent at many learning rates at once: one network, K copies.
+"""Many small networks trained at once: one stacked gradient descent for a slider's settings.
 
-A learning-rate slider needs a run for every α it can reach. Trained one by one with
-``fit``, Kelleher's 2-3-2-1 network costs about 60 µs of Python per epoch, so 10⁴ epochs
-take ≈ 0.6 s per α, and a slider's 61 positions half a minute. Stacked, the K copies'
-weights are (K, n_out, n_in) arrays and one epoch is one set of numpy calls for all K:
-the 61 runs then cost about three times what one did (``benchmarks/rates_sweep.py``,
-logistic: 1.2 s for all 61, against 33 s for one ``fit`` per α and 4.1 s for the same
-stacked loop in PyTorch on the CPU).
+A slider needs a run for every position it can reach. Trained one by one with ``fit``,
+Kelleher's 2-3-2-1 network costs about 60 µs of Python per epoch, so 10⁴ epochs take
+≈ 0.6 s per α, and a slider's 61 positions half a minute. Stacked, the K members' weights
+are (K, n_out, n_in) arrays and one step is one set of numpy calls for all K: the 61 runs
+then cost about three times what one did (``benchmarks/rates_sweep.py``, logistic: 1.2 s
+for all 61, against 33 s for one ``fit`` per α and 4.1 s for the same stacked loop in
+PyTorch on the CPU).
 
-Like an engine behind ``fit``, it computes nothing of its own: the activations' forward
-and backward, the loss and its gradient are the ``nn`` objects' methods, applied to
-stacked arrays; only z = a_prev Wᵀ + b and ∂E/∂W = δᵀ a_prev are written here for a
-leading axis of K members.
+* ``fit_stack(networks, X, T, lr, ...)`` trains K networks of one shape at once (each from
+  its own weights, at its own α).
+* ``fit_rates(network, X, T, lrs, ...)`` trains a copy of one network at each α in ``lrs``.
 
-``fit_rates`` returns, for each α, the ``History`` that ``fit(copy of network, X, T,
-lr=α, epochs=epochs, tol=tol, reduction=reduction)`` returns: the same losses, status,
-epochs, divergence and message (``tests/test_rates.py`` compares them). It supports what
-that needs and refuses the rest, naming ``fit`` as the way: Dense layers with
-elementwise, non-parametric activations, and the SSE loss.
+Like an engine behind ``fit``, this computes nothing of its own: the activations' forward
+and backward, the loss and δ_L are the ``nn`` objects' methods applied to stacked arrays;
+only z = a_prev Wᵀ + b, ∂E/∂W = δᵀ a_prev and the momentum rule are written here for a
+leading axis of K members. Each member ends as ``fit(network, X, T, lr=α_k, ...)`` would
+leave it: the same losses, validation losses, status, epochs and message in its
+``History`` (``tests/test_rates.py`` compares them with ``fit``), its parameters trained in
+place. It supports what the book's sliders need and refuses the rest, naming ``fit``:
+Dense layers with elementwise or softmax activations, full-batch or shuffled mini-batch
+steps, ``epoch_loss="full"``, momentum, validation data and its accuracy.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from .._validate import check_choice, check_int, check_real
+from .._validate import as_labels, as_rng, check_choice, check_int, check_real
 from ..nn.layers import Dense
+from ..nn.network import Network
+from .fit import _check_validation
 from .stopping import History, message
+from .stacked_steps import Stack
 
-__all__ = ["fit_rates"]
-
-
-def _check(network, lrs, epochs, tol, reduction, diverge_factor):
-    layers = network.layers
-    if not all(isinstance(l, Dense) and not l.activation.parametric
-               and l.activation.name != "softmax" for l in layers):
-        raise ValueError("fit_rates: network must be Dense layers with elementwise activations "
-                         f"(got {[type(l).__name__ for l in layers]}); train it with fit instead")
-    if network.loss_fn.name != "sse":
-        raise ValueError(f"fit_rates: the network's loss must be 'sse', got {network.loss_fn.name!r}; "
-                         "train it with fit instead")
-    lrs = np.asarray(lrs, dtype=float)
-    if lrs.ndim != 1 or lrs.size == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
-        raise ValueError(f"lrs must be a non-empty 1-D sequence of finite rates > 0, got {lrs!r}")
-    check_int(epochs, "epochs", minimum=1)
-    check_real(tol, "tol", low=0.0, allow_none=True)
-    check_choice(reduction, "reduction", ("sum", "mean"))
-    check_real(diverge_factor, "diverge_factor", low=1.0, low_open=True)
-    return lrs
+__all__ = ["fit_stack", "fit_rates"]
 
 
-def fit_rates(network, X, T, lrs, epochs=1000, tol=None, reduction="sum", diverge_factor=1e6):
-    """Train a copy of ``network`` at each learning rate in ``lrs`` (K,), full batch,
-    on X (n, n_in) and T (n, n_out); ``network`` itself is not changed.
+def _check_members(networks):
+    if not isinstance(networks, (list, tuple)) or not networks:
+        raise TypeError(f"networks must be a non-empty list of dlcore Networks, got {type(networks).__name__}")
+    first = networks[0]
+    for k, net in enumerate(networks):
+        if not isinstance(net, Network):
+            raise TypeError(f"networks[{k}] must be a dlcore.Network, got {type(net).__name__}")
+        if not all(isinstance(l, Dense) and not l.activation.parametric for l in net.layers):
+            raise ValueError(f"fit_stack: networks[{k}] must be Dense layers without learned activation "
+                             f"parameters (got {[type(l).__name__ for l in net.layers]}); train it with fit instead")
+        same = (len(net.layers) == len(first.layers) and repr(net.loss_fn) == repr(first.loss_fn)
+                and all(a.W.shape == b.W.shape and a.activation.name == b.activation.name
+                        for a, b in zip(net.layers, first.layers)))
+        if not same:
+            # Padding narrower networks to one shape would make their products round
+            # differently from fit's, and a chaotic run (chapter 3's deep tanh networks) then
+            # ends somewhere else: stacked members must have the same shapes.
+            raise ValueError(f"fit_stack: networks[{k}] differs from networks[0] in its layers' shapes, "
+                             "activations or loss; stack networks of one shape, or train it with fit instead")
+        if any(l.W.dtype != np.float64 for l in net.layers):
+            raise ValueError(f"fit_stack: networks[{k}] is not float64; train it with fit instead")
 
-    Each epoch e = 0 … ``epochs``: E = loss before the update (eq. 18, summed or averaged
-    over the n rows), then the stop rules of ``fit`` (divergence, E < ``tol``, last epoch),
-    then one step W ← W − α ∂E/∂W for every layer (eq. 29-30). Returns a list of K
-    ``History`` objects, in the order of ``lrs``.
+
+def _check_lr(lr, K):
+    lrs = np.broadcast_to(np.asarray(lr, dtype=float), (K,)) if np.ndim(lr) == 0 else np.asarray(lr, float)
+    if lrs.shape != (K,) or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
+        raise ValueError(f"lr must be one rate > 0 or one per network ({K}), finite and > 0, got {lr!r}")
+    return lrs.copy()
+
+
+def fit_stack(networks, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=None, rng=None, *,
+              momentum=0.0, validation=None, accuracy=None, epoch_loss="auto", diverge_factor=1e6):
+    """Train every network in ``networks`` (K of one shape) on X (n, n_in), T (n, n_out) at
+    once, each at its own rate (``lr``: one α or K of them), in place.
+
+    The arguments mean what they mean for ``fit``. Each epoch e = 0 … ``epochs``: E on the
+    whole training set (summed or averaged over its n rows, eq. 18), ``fit``'s stop rules
+    (divergence, E < ``tol``, the last epoch), the validation loss; then the epoch's
+    updates, one per batch of examples shuffled from ``rng`` (the same order for every
+    member, as the same seed gives ``fit``): v ← μ v − α ∆w, w ← w + v (eq. 30 for μ = 0).
+    ``accuracy`` (labels (n_val,) of the validation rows) adds each member's validation
+    accuracy per epoch, as ``AccuracyMonitor`` records it. Returns the K ``History``
+    objects, or (histories, accuracies) with ``accuracy``.
     """
-    lrs = _check(network, lrs, epochs, tol, reduction, diverge_factor)
-    X = network.check_X(X)
-    T = network.check_T(T, X.shape[0])
-    K = lrs.size
-    scale = 1.0 / X.shape[0] if reduction == "mean" else 1.0
-    layers, loss = network.layers, network.loss_fn
-    # every member's parameters in one row of theta (K, P): one call updates or measures them all
-    theta = np.repeat(np.concatenate([np.r_[l.W.ravel(), l.b] for l in layers])[None], K, axis=0)
-    grad = np.empty_like(theta)
-    limit = diverge_factor * max(_norms(theta)[0], 1.0)
-    alive = np.arange(K)                 # the members still training, as indices into lrs
-    losses = np.full((K, epochs + 1), np.nan)
-    histories = [History() for _ in range(K)]
-    params, grads = _views(layers, theta), _views(layers, grad)    # rebuilt only when members stop
-    with np.errstate(all="ignore"):      # divergence is detected from the loss, as in fit
-        for epoch in range(epochs + 1):
-            zs, acts = _forward(layers, params, X)
-            E = scale * loss.per_example(acts[-1], T).sum(axis=1)
-            losses[alive, epoch] = E
-            stop = _stops(histories, alive, E, losses[alive, 0], _norms(theta), epoch, epochs,
-                          tol, diverge_factor, limit)
-            if stop.any():
-                keep = ~stop
-                alive, theta, grad = alive[keep], theta[keep], grad[keep]
-                params, grads = _views(layers, theta), _views(layers, grad)
-                zs, acts = [z[keep] for z in zs], [X] + [a[keep] for a in acts[1:]]
-                if not alive.size:
+    _check_members(networks)
+    K, first = len(networks), networks[0]
+    lrs = _check_lr(lr, K)
+    X = first.check_X(X)
+    T = first.check_T(T, X.shape[0])
+    n = X.shape[0]
+    batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    full = batch_size is None or batch_size >= n
+    if check_choice(epoch_loss, "epoch_loss", ("auto", "full", "running")) == "running" or \
+            (epoch_loss == "auto" and not full):
+        raise ValueError("fit_stack records the loss on the whole training set before every epoch: pass "
+                         "epoch_loss='full' with mini-batches, or train with fit for the running loss")
+    validation = _check_validation(first, validation)
+    if accuracy is not None:
+        if validation is None:
+            raise ValueError("accuracy needs validation data: pass validation=(X_val, T_val)")
+        accuracy = as_labels(accuracy, "accuracy", first.n_out)
+        if accuracy.size != validation[0].shape[0]:
+            raise ValueError(f"accuracy must have one label per validation row ({validation[0].shape[0]}), "
+                             f"got {accuracy.size}")
+    stack = Stack(networks, check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True))
+    run = _Run(stack, X, T, lrs, check_int(epochs, "epochs", minimum=1), batch_size if not full else None,
+               check_choice(reduction, "reduction", ("sum", "mean")), check_real(tol, "tol", low=0.0, allow_none=True),
+               as_rng(rng), validation, accuracy, check_real(diverge_factor, "diverge_factor", low=1.0, low_open=True))
+    return run.train()
+
+
+class _Run:
+    """fit_stack's loop over epochs; ``stack`` holds the members still training. Losses are
+    kept in (K, epochs + 1) arrays (NaN where a member recorded nothing) and become each
+    ``History``'s lists at the end, so an epoch costs no Python per member."""
+
+    def __init__(self, stack, X, T, lrs, epochs, batch_size, reduction, tol, rng, validation, accuracy, factor):
+        self.stack, self.X, self.T, self.lrs = stack, X, T, lrs
+        self.epochs, self.batch_size, self.reduction, self.tol, self.rng = epochs, batch_size, reduction, tol, rng
+        self.validation, self.labels, self.factor = validation, accuracy, factor
+        K = len(lrs)
+        self.histories = [History() for _ in range(K)]
+        self.E, self.V, self.acc = (np.full((K, epochs + 1), np.nan) for _ in range(3))
+        self.limit = factor * np.maximum(stack.norms(), 1.0)
+        self.E0 = None
+
+    def mean(self, per):
+        """The loss over the rows (last axis of ``per``), summed or averaged as fit does."""
+        return per.sum(axis=-1) / (per.shape[-1] if self.reduction == "mean" else 1)
+
+    def train(self):
+        stack = self.stack
+        with np.errstate(all="ignore"):      # divergence is detected from the loss, as in fit
+            for epoch in range(self.epochs + 1):
+                trace = stack.forward(self.X)
+                stop = self.record(self.mean(stack.losses(trace, self.T)), epoch)
+                trace = stack.drop(stop, trace)
+                if not stack.size:
                     break
-            _backward(layers, params, grads, zs, acts, scale * loss.grad(acts[-1], T, check=False))
-            theta -= lrs[alive, None] * grad
-    for k, h in enumerate(histories):
-        h.loss = [float(v) for v in losses[k, :h.epochs + 1]]
-        h.final_loss = h.loss[-1]
-        h.message = message(h, tol)
-    return histories
+                if self.batch_size is None:
+                    stack.step(trace, self.T, self.lrs[stack.alive], self.reduction)
+                    continue
+                order = self.rng.permutation(self.X.shape[0])
+                for start in range(0, self.X.shape[0], self.batch_size):
+                    idx = order[start:start + self.batch_size]
+                    stack.step(stack.forward(self.X[idx]), self.T[idx], self.lrs[stack.alive], self.reduction)
+        return self.finish()
+
+    def record(self, E, epoch):
+        """``Monitor.done`` for every member still training: a boolean mask of those that stop
+        (their status and epochs set); a diverged member records no validation loss, a
+        converged one no accuracy (``fit`` calls no callback then)."""
+        stack, alive = self.stack, self.stack.alive
+        if self.E0 is None:
+            self.E0 = E.copy()
+        self.E[alive, epoch] = E
+        norms = stack.norms()
+        loss_bad = ~np.isfinite(E) | (E > self.factor * np.maximum(self.E0[alive], 1e-12))
+        bad = loss_bad | ~np.isfinite(norms) | (norms > self.limit[alive])
+        converged = ~bad & (E < self.tol) if self.tol is not None else np.zeros_like(bad)
+        if self.validation is not None:
+            out = stack.forward(self.validation[0])
+            self.V[alive[~bad], epoch] = self.mean(stack.losses(out, self.validation[1]))[~bad]
+            if self.labels is not None:
+                hit = np.mean(out[1][-1].argmax(axis=-1) == self.labels, axis=-1)
+                self.acc[alive[~bad & ~converged], epoch] = hit[~bad & ~converged]
+        stop = bad | converged | (epoch == self.epochs)
+        for i in np.flatnonzero(stop):
+            h = self.histories[alive[i]]
+            h.status, h.epochs = ("diverged" if bad[i] else "converged" if converged[i] else "max_epochs"), epoch
+            if bad[i]:
+                h.divergence = (f"the loss became {float(E[i]):.3g}" if loss_bad[i] else
+                                "a weight became infinite or NaN" if not np.isfinite(norms[i]) else
+                                f"the weights' norm grew to {float(norms[i]):.3g}")
+        stack.passed(~bad)
+        return stop
+
+    def finish(self):
+        """Each member's History (and accuracies) from the arrays."""
+        accuracies = []
+        for k, h in enumerate(self.histories):
+            h.loss = [float(v) for v in self.E[k, :h.epochs + 1]]
+            h.final_loss = h.loss[-1]
+            # every epoch before the last recorded both; the last, as its outcome allows
+            last_V, last_acc = h.status != "diverged", h.status == "max_epochs"
+            if self.validation is not None:
+                for epoch, V in enumerate(self.V[k, :h.epochs + last_V]):
+                    h.record_validation(float(V), epoch)      # Algorithm 1's bookkeeping, as fit
+            h.message = message(h, self.tol)
+            accuracies.append([float(a) for a in self.acc[k, :h.epochs + last_acc]])
+        return (self.histories, accuracies) if self.labels is not None else self.histories
 
 
-def _views(layers, flat):
-    """[(W (K, n_out, n_in), b (K, 1, n_out))] per layer: views into the rows of ``flat``."""
-    out, offset = [], 0
-    for l in layers:
-        m, k = l.W.size, l.b.size
-        out.append((flat[:, offset:offset + m].reshape(-1, *l.W.shape),
-                    flat[:, offset + m:offset + m + k].reshape(-1, 1, k)))
-        offset += m + k
-    return out
-
-
-def _forward(layers, params, X):
-    """z = a_prev Wᵀ + b, a = φ(z) per layer, for all members: (K, n, n_out) arrays."""
-    zs, acts = [], [X]
-    for layer, (W, b) in zip(layers, params):
-        z = np.matmul(acts[-1], W.transpose(0, 2, 1))
-        z += b
-        zs.append(z)
-        acts.append(layer.activation.forward(z))
-    return zs, acts
-
-
-def _backward(layers, params, grads, zs, acts, dA):
-    """δ from ∂E/∂a of the output back through every layer (eq. 21-23); ∂E/∂W = δᵀ a_prev
-    and ∂E/∂b = Σ δ (eq. 29) written into ``grads``' views."""
-    for l in range(len(layers) - 1, -1, -1):
-        delta = layers[l].activation.backward(dA, zs[l], acts[l + 1])
-        gW, gb = grads[l]
-        gW[...] = np.matmul(delta.transpose(0, 2, 1), acts[l])
-        gb[...] = delta.sum(axis=1, keepdims=True)
-        if l:
-            dA = np.matmul(delta, params[l][0])
-
-
-def _norms(theta):
-    """‖θ‖ of each member (the rows of theta): (K,)."""
-    return np.sqrt(np.einsum("kp,kp->k", theta, theta))
-
-
-def _stops(histories, alive, E, E0, norms, epoch, epochs, tol, factor, limit):
-    """fit's stop rules for each member (``Monitor.done``, ``Divergence.check``): a
-    boolean mask over ``alive``; the members that stop get their status and epochs."""
-    loss_bad = ~np.isfinite(E) | (E > factor * np.maximum(E0, 1e-12))
-    bad = loss_bad | ~np.isfinite(norms) | (norms > limit)
-    done = (tol is not None) & (E < (tol if tol is not None else 0.0)) | (epoch == epochs)
-    stop = bad | done
-    for i in np.flatnonzero(stop):
-        h = histories[alive[i]]
-        if loss_bad[i]:
-            h.divergence = f"the loss became {float(E[i]):.3g}"
-        elif bad[i]:
-            h.divergence = ("a weight became infinite or NaN" if not np.isfinite(norms[i])
-                            else f"the weights' norm grew to {float(norms[i]):.3g}")
-        h.status = ("diverged" if bad[i] else "converged" if tol is not None and E[i] < tol
-                    else "max_epochs")
-        h.epochs = epoch
-    return stop
+def fit_rates(network, X, T, lrs, epochs=1000, tol=None, reduction="sum", diverge_factor=1e6, **kwargs):
+    """Train a copy of ``network`` at each learning rate in ``lrs`` (K,) with ``fit_stack``;
+    ``network`` itself is not changed. Returns what ``fit_stack`` returns (K ``History``
+    objects in the order of ``lrs``, or with ``accuracy=`` also the accuracies)."""
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a dlcore.Network, got {type(network).__name__}")
+    lrs = np.asarray(lrs, dtype=float)
+    if lrs.ndim != 1 or lrs.size == 0:
+        raise ValueError(f"lrs must be a non-empty 1-D sequence of finite rates > 0, got {lrs!r}")
+    copies = [copy.deepcopy(network) for _ in range(lrs.size)]
+    return fit_stack(copies, X, T, lrs, epochs, tol=tol, reduction=reduction,
+                     diverge_factor=diverge_factor, **kwargs)
