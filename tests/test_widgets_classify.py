@@ -164,6 +164,19 @@ def test_digits_panel_trains_caches_and_redraws():
     assert len(acc) == len(h.loss) == 4 and len(h.val_loss) == 4
 
 
+def test_digits_slider_batch_gives_each_rate_its_own_run():
+    # the panel trains the slider's 31 rates together (fit_rates); each must be fit's run
+    batch = ch13._BATCHES.get(("he", 0.01, 3, 32, 0))
+    assert set(batch) == set(ch13.LRS) and ch13.digits_run(ch13.LRS[20], "he", 0.01, 3) is batch[ch13.LRS[20]]
+    for lr in (ch13.LRS[0], ch13.LRS[17], ch13.LRS[-1]):
+        h, acc = ch13._train_digits((lr, "he", 0.01, 3, 32, 0))
+        got, got_acc = batch[lr]
+        assert (got.status, got.epochs, got.message) == (h.status, h.epochs, h.message)
+        np.testing.assert_allclose(got.loss, h.loss, rtol=1e-9)
+        np.testing.assert_allclose(got.val_loss, h.val_loss, rtol=1e-9)
+        assert got_acc == acc
+
+
 @pytest.mark.parametrize("kwargs, exc, word", [
     ({"lr": 0}, ValueError, "lr"), ({"init": "zeros"}, ValueError, "init"),
     ({"sigma": -1}, ValueError, "sigma"), ({"epochs": 0}, ValueError, "epochs"),

@@ -28,6 +28,7 @@ from ..data import datasets
 from ..nn.layers import Dense
 from ..nn.network import Network
 from ..train.fit import fit
+from ..train.rates import fit_rates
 from ..train.record import AccuracyMonitor
 from ..train.stopping import History
 from ..ui.live import Ahead, live_panel
@@ -211,6 +212,29 @@ def _train_digits(key):
 
 
 _RUNS = Ahead(_train_digits)     # (lr, init, σ, epochs, batch size, seed) -> (History, accuracies)
+LRS = tuple(round(10 ** (-2 + 0.1 * k), 6) for k in range(31))     # the panel's α slider
+
+
+def _train_lrs(key):
+    """Every α of the slider for one (init, σ, epochs, batch size, seed), stacked
+    (``fit_rates``: ≈ 2.5 s for the 31, against ≈ 4.5 s one by one; the same runs)."""
+    init, sigma, epochs, batch_size, seed = key
+    data = _digits(seed)
+    runs, accuracies = fit_rates(classifier(init=init, sigma=sigma, rng=seed), data.X_train, data.T_train, LRS,
+                                 epochs=epochs, batch_size=batch_size, reduction="mean", rng=seed,
+                                 validation=(data.X_val, data.T_val), accuracy=data.y_val, epoch_loss="full")
+    return {lr: (h, tuple(acc)) for lr, h, acc in zip(LRS, runs, accuracies)}
+
+
+_BATCHES = Ahead(_train_lrs, max_items=16)    # (init, σ, epochs, batch size, seed) -> {α: run}
+
+
+def _in_batch(key):
+    return key[0] in LRS and _BATCHES.done(key[1:])
+
+
+def _trained(key):
+    return _in_batch(key) or _RUNS.done(key)
 
 
 def _key(lr, init, sigma, epochs, batch_size, seed):
@@ -226,7 +250,8 @@ def _key(lr, init, sigma, epochs, batch_size, seed):
 
 def digits_run(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0):
     """Train the 64-100-10 classifier on ``digits(seed)``; returns (History, accuracies)."""
-    return _RUNS.get(_key(lr, init, sigma, epochs, batch_size, seed))
+    key = _key(lr, init, sigma, epochs, batch_size, seed)
+    return _BATCHES.get(key[1:])[key[0]] if _in_batch(key) else _RUNS.get(key)
 
 
 def _describe(lr, init, sigma):
@@ -298,8 +323,10 @@ def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0
     """Learning-rate slider, initialiser dropdown and σ slider → training curves.
 
     σ is the standard deviation of the "normal" initialiser and is ignored by He and
-    Xavier, which choose their own scale from the layer sizes. The learning rates of the
-    slider are trained in the background, nearest first, when the panel appears.
+    Xavier, which choose their own scale from the layer sizes. All 31 learning rates of the
+    slider are trained together while the panel is made (≈ 2.5 s), the other
+    initialisations' in the background; a setting off the slider's grid (or needed before
+    its batch is done) is trained on its own, with a busy message.
     """
     _key(lr, init, sigma, epochs, batch_size, seed)                 # validates
     if static_mode():
@@ -317,13 +344,14 @@ def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0
         controls["sigma"].disabled = init != "normal"
         figure.update(lr, init, sigma)
 
-    def ahead(*_):
+    def ahead(*_):       # every α of the slider, for this initialisation and then the others
         v = {k: w.value for k, w in controls.items()}
-        lrs = sorted((10 ** (-2 + 0.1 * k) for k in range(31)), key=lambda x: abs(np.log10(x / v["lr"])))
-        _RUNS.plan([_key(x, v["init"], v["sigma"], epochs, batch_size, seed) for x in lrs])
+        inits = sorted(PANEL_INITS, key=lambda i: i != v["init"])
+        _BATCHES.plan([_key(v["lr"], i, v["sigma"], epochs, batch_size, seed)[1:] for i in inits])
 
+    _BATCHES.get(_key(lr, init, sigma, epochs, batch_size, seed)[1:])   # this init's 31 rates, here
     box = live_panel(controls, figure, show,
-                     busy=lambda lr, init, sigma: None if _RUNS.done(_key(lr, init, sigma, epochs, batch_size, seed))
+                     busy=lambda lr, init, sigma: None if _trained(_key(lr, init, sigma, epochs, batch_size, seed))
                      else "training this setting (once; then it is kept) …",
                      alt=lambda lr, init, sigma: _digits_alt(lr, init, sigma, epochs, batch_size, seed))
     for w in controls.values():
