@@ -24,6 +24,25 @@ def test_binning_panel_redraws_when_the_slider_moves():
     assert slider.continuous_update                 # the figure follows the drag
 
 
+def test_binning_panel_keeps_one_layout_and_shows_each_k_codes():
+    panel = ch04.binning_panel(3)
+    figures, slider = panel.figure, panel.controls["n_bins"]
+    places = [ax.get_position().bounds for ax in figures.first.fig.axes]
+    values = dl.datasets.power_plant().normalized[:, 2]
+    pngs = {}
+    for k in (10, 2, 7, 3):
+        slider.value = k
+        fig = figures.figures[k].fig
+        assert [ax.get_position().bounds for ax in fig.axes] == places     # nothing moves in the page
+        index = np.minimum((values * k).astype(int), k - 1)               # equal-width bins of [0, 1]
+        shown = np.array([float(t.get_text()) for t in fig.axes[1].texts]).reshape(len(values), k)
+        np.testing.assert_array_equal(shown, np.eye(k)[index])
+        pngs[k] = panel_png(panel)
+    drawn = {k: f.misses for k, f in figures.figures.items()}
+    slider.value = 10                                   # back to a k seen before: nothing drawn
+    assert panel_png(panel) == pngs[10] and figures.figures[10].misses == drawn[10]
+
+
 def test_loss_panel_redraws_for_each_control():
     panel = ch05.loss_panel()
     target, loss, eps = (panel.controls[k] for k in ("target", "loss", "smoothing"))

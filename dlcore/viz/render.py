@@ -39,6 +39,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.font_manager import findfont, get_font
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox, offset_copy
 
@@ -326,11 +327,15 @@ class BlitFigure:
         return self.fig
 
     def _layout(self):
-        """Solve the constrained layout (two draws), freeze it, and keep each region's empty background."""
+        """Solve the constrained layout (two draws; none when a subclass placed its axes and
+        turned the layout engine off), freeze it, and keep each region's empty background."""
         canvas = self.fig.canvas
-        canvas.draw()
-        canvas.draw()
-        self.fig.set_layout_engine("none")
+        if isinstance(self.fig.get_layout_engine(), ConstrainedLayoutEngine):
+            canvas.draw()
+            canvas.draw()
+            self.fig.set_layout_engine("none")
+        else:
+            canvas.draw()           # a renderer for the regions below
         renderer = canvas.get_renderer()
         self._regions = [(axes, Bbox.from_extents(*box)) for axes, box in self.regions()]
         renderer.clear()
