@@ -24,6 +24,7 @@ Chromium, Playwright or JupyterLab skips the test locally and fails it when ``CI
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -110,6 +111,49 @@ def test_student_runs_chapter_10_with_autosave_on(browser, lab, tmp_path):
         if chapter.read_bytes() != original:
             pytest.fail("JupyterLab rewrote the chapter file (autosave on): run `make canonical` "
                         "and check book/jupytext.toml")
+
+
+ROW_PANELS = [   # panels with their controls in a row, long slider labels among them
+    "from dlcore.chapters.ch01_neurons import activation_panel\nactivation_panel('leaky_relu')",
+    "from dlcore.chapters.ch03_networks import depth_panel\ndepth_panel(n_layers=1, width=2, epochs=30)",
+    "from dlcore.chapters import ch12_regularisation as reg\nreg.dropout_panel(rate=0.2, epochs=20)",
+    "from dlcore.chapters.ch13_digits import digits_panel\ndigits_panel(epochs=2)",
+]
+
+
+def test_row_panels_leave_room_to_drag_and_show_figures_at_their_size(browser, lab, tmp_path):
+    """Every slider's track is at least 150 px (at 40-60 px a step was a few pixels), and
+    each figure is shown at most at its own size (stretched to the output's width, its text
+    was blurred)."""
+    cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
+             for src in ROW_PANELS]
+    (lab.book / "row_panels.ipynb").write_text(json.dumps(
+        {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                                     "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(UI_S * 1000)
+    try:
+        page.goto(lab.url("/lab/tree/row_panels.ipynb"), wait_until="domcontentloaded")
+        notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
+        notebook.wait_for(state="visible")
+        run_all(page, lab, notebook, len(ROW_PANELS))
+        _assert_no_error_output(notebook, tmp_path, page)
+        found = notebook.evaluate("""(nb) => Array.from(nb.querySelectorAll('.jp-CodeCell')).map(c => ({
+            tracks: Array.from(c.querySelectorAll('.widget-hslider')).map(s => [
+                s.querySelector('.widget-label').textContent,
+                s.querySelector('.noUi-target').getBoundingClientRect().width]),
+            images: Array.from(c.querySelectorAll('img.widget-image')).map(i => [
+                i.naturalWidth, i.getBoundingClientRect().width])}))""")
+    except Exception:
+        page.screenshot(path=str(tmp_path / "row-panels.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    assert len(found) == len(ROW_PANELS) and all(c["tracks"] and c["images"] for c in found)
+    short = [(label, round(w)) for c in found for label, w in c["tracks"] if w < 150]
+    assert not short, f"slider tracks too short to drag: {short}"
+    stretched = [(n, round(w)) for c in found for n, w in c["images"] if w > n + 1]
+    assert not stretched, f"figures stretched past their own width (natural, shown): {stretched}"
 
 
 def _assert_lab_chrome(page):

@@ -185,6 +185,23 @@ def test_depth_panel_retrains_when_a_slider_moves():
         ch03.train_depth_network(width=0)
 
 
+def test_depth_panel_shows_a_network_learning_while_it_trains_in_the_kernel():
+    panel = ch03.depth_panel(n_layers=2, width=3, epochs=40)
+    figure, shown = panel.figure, []
+    figure.every = 0.0                                  # a frame after every epoch
+    push = figure.push
+    figure.push = lambda: (shown.append(figure.titles[1].get_text()), push())
+    panel.controls["width"].value = 4                  # not trained yet: trained here
+    assert shown == [f"training … epoch {e:,} of 40" for e in range(41)]
+    net, history = ch03.train_depth_network(2, 4, "tanh", 0, 40)
+    X, y = ch03.ring_data()
+    accuracy = np.mean((net.predict(X)[:, 0] >= 0.5) == y)
+    assert figure.titles[1].get_text() == f"training accuracy {accuracy:.0%}"   # then the trained network
+    shown.clear()
+    panel.controls["width"].value = 3                  # kept: no frames
+    assert shown == []
+
+
 # ------------------------------------------------------------------ static site
 def _visible_frames(panel):
     return {k: f.value for k, f in panel.frames.items()}

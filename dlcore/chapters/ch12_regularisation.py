@@ -338,7 +338,7 @@ def dropout_panel(rate=0.2, epochs=DIGITS_FIT["epochs"]):
                             alt=lambda rate: _dropout_alt(rate, epochs))
     slider = W.FloatSlider(value=rate, min=0.0, max=0.7, step=0.1, readout_format=".1f",
                            description="dropout rate (drop probability 1 − ρ)",
-                           style={"description_width": "initial"}, layout=W.Layout(width="460px"))
+                           style={"description_width": "initial"})
     _DROPOUT_RUNS.plan([(r, epochs, 0) for r in sorted(RATES, key=lambda r: abs(r - rate))])
     return live_panel({"rate": slider}, figure, figure.update,
                       busy=lambda rate: None if _DROPOUT_RUNS.done((round(rate, 2), epochs, 0)) else

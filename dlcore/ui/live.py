@@ -98,7 +98,9 @@ class Ahead:
         with self._lock:
             return key in self._results
 
-    def get(self, key):
+    def get(self, key, **kwargs):
+        """The result for ``key``; ``kwargs`` go to ``compute`` when it runs here (say, a
+        progress callback), not when the result is kept or comes from the background."""
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
@@ -112,7 +114,7 @@ class Ahead:
                 future = None
         if future is None:
             with one_blas_thread():
-                value = self.compute(key)
+                value = self.compute(key, **kwargs)
         self._store(key, value)
         return value
 
@@ -204,6 +206,21 @@ def _follow(control):
     return control
 
 
+TRACK_PX = 160     # the least length of a slider's track in a row of controls
+
+
+def _roomy(control):
+    """A slider in a row of controls, made wide enough for a track of ``TRACK_PX``: at
+    ipywidgets' 300 px a long label left a track of 40-60 px (chapter 3's "neurons per
+    hidden layer": 40 px, 5 px a step), too short to drag. The label's width is estimated
+    at 7 px a character of JupyterLab's 13 px font (measured: 164 px for those 24)."""
+    if isinstance(control, (W.IntSlider, W.FloatSlider, W.FloatLogSlider, W.SelectionSlider)) \
+            and not control.layout.width:
+        label = 7 * len(control.description) + 8 if control.style.description_width == "initial" else 80
+        control.layout.width = f"{max(300, label + 96 + TRACK_PX)}px"
+    return control
+
+
 def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=None,
                image_width=None):
     """Controls → ``update(**values)`` on ``figure`` (a ``BlitFigure``) → PNG in an Image.
@@ -276,7 +293,10 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         shown = W.VBox([image, described], layout=W.Layout(flex="0 1 auto"))
         box = W.HBox([side, shown], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
     else:
-        row = W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap"))
+        row = W.HBox([_roomy(w) for w in controls.values()], layout=W.Layout(flex_flow="row wrap"))
+        # the PNG at its own size (never wider than the page): stretched to the output's
+        # width, as a VBox does by default, its text was blurred up to 2.4 times
+        image.layout.align_self = "flex-start"
         box = W.VBox([row, status, image, described])
     box.controls, box.image, box.status, box.figure, box.redraw = controls, image, status, figure, redraw
     box.description = described
