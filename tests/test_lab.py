@@ -24,6 +24,7 @@ Chromium, Playwright or JupyterLab skips the test locally and fails it when ``CI
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -114,19 +115,23 @@ def test_student_runs_chapter_10_with_autosave_on(browser, lab, tmp_path):
 
 
 ROW_PANELS = [   # panels with their controls in a row, long slider labels among them
-    "from dlcore.chapters.ch01_neurons import activation_panel\nactivation_panel('leaky_relu')",
-    "from dlcore.chapters.ch03_networks import depth_panel\ndepth_panel(n_layers=1, width=2, epochs=30)",
-    "from dlcore.chapters import ch12_regularisation as reg\nreg.dropout_panel(rate=0.2, epochs=20)",
-    "from dlcore.chapters.ch13_digits import digits_panel\ndigits_panel(epochs=2)",
+    "from dlcore.chapters.ch01_neurons import activation_panel\np1 = activation_panel('leaky_relu')\np1",
+    "from dlcore.chapters.ch03_networks import depth_panel\np3 = depth_panel(n_layers=1, width=2, epochs=30)\np3",
+    "from dlcore.chapters.ch07_backprop import backprop_panel\np7 = backprop_panel(lr=0.2, epochs=300)\np7",
+    "from dlcore.chapters.ch13_digits import digits_panel\np13 = digits_panel(lr=0.5, epochs=2)\np13",
 ]
+# the log sliders' values in the kernel, once the panels have been shown
+LOG_VALUES = ("import ipywidgets as W\nprint([w.value for p in (p7, p13) for w in p.controls.values() "
+              "if isinstance(w, W.FloatLogSlider)])")
 
 
 def test_row_panels_leave_room_to_drag_and_show_figures_at_their_size(browser, lab, tmp_path):
-    """Every slider's track is at least 150 px (at 40-60 px a step was a few pixels), and
-    each figure is shown at most at its own size (stretched to the output's width, its text
-    was blurred)."""
+    """Every slider's track is at least 150 px (at 40-60 px a step was a few pixels); each
+    figure is shown at most at its own size (stretched to the output's width, its text was
+    blurred); and showing a log slider leaves its value as the chapter set it (the browser
+    snapped chapter 7's α = 0.2 to 0.1995 on a grid without it)."""
     cells = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": src}
-             for src in ROW_PANELS]
+             for src in ROW_PANELS + ["pass"]]
     (lab.book / "row_panels.ipynb").write_text(json.dumps(
         {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
@@ -136,20 +141,36 @@ def test_row_panels_leave_room_to_drag_and_show_figures_at_their_size(browser, l
         page.goto(lab.url("/lab/tree/row_panels.ipynb"), wait_until="domcontentloaded")
         notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
         notebook.wait_for(state="visible")
-        run_all(page, lab, notebook, len(ROW_PANELS))
+        run_all(page, lab, notebook, len(cells))
         _assert_no_error_output(notebook, tmp_path, page)
+        code = notebook.locator(".jp-CodeCell")
+        for k in range(len(ROW_PANELS)):          # every slider shown, as a student scrolls past it
+            code.nth(k).locator(".jp-OutputArea").first.scroll_into_view_if_needed()
+            time.sleep(0.3)
+        wait(lab.kernels_idle, UI_S, "an idle kernel")
+        last = code.nth(len(ROW_PANELS))
+        last.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(LOG_VALUES)
+        page.keyboard.press("Shift+Enter")
+        printed = last.locator(".jp-OutputArea-output")
+        wait(lambda: printed.count() > 0 and printed.first.inner_text().strip(), UI_S, "the sliders' values")
+        values = printed.first.inner_text().strip()
         found = notebook.evaluate("""(nb) => Array.from(nb.querySelectorAll('.jp-CodeCell')).map(c => ({
             tracks: Array.from(c.querySelectorAll('.widget-hslider')).map(s => [
                 s.querySelector('.widget-label').textContent,
                 s.querySelector('.noUi-target').getBoundingClientRect().width]),
             images: Array.from(c.querySelectorAll('img.widget-image')).map(i => [
-                i.naturalWidth, i.getBoundingClientRect().width])}))""")
+                i.naturalWidth, i.getBoundingClientRect().width])}))""")[:len(ROW_PANELS)]
     except Exception:
         page.screenshot(path=str(tmp_path / "row-panels.png"), full_page=True)
         raise
     finally:
         page.close()
-    assert len(found) == len(ROW_PANELS) and all(c["tracks"] and c["images"] for c in found)
+    # the browser's own log/exp may move a value by an ulp; the grid's snapping moved it by 0.2 %
+    assert ast.literal_eval(values) == pytest.approx([0.2, 0.5, 0.01], rel=1e-9), \
+        f"log sliders changed their values when shown: {values}"
+    assert all(c["tracks"] and c["images"] for c in found)
     short = [(label, round(w)) for c in found for label, w in c["tracks"] if w < 150]
     assert not short, f"slider tracks too short to drag: {short}"
     stretched = [(n, round(w)) for c in found for n, w in c["images"] if w > n + 1]

@@ -20,7 +20,7 @@ from .._validate import check_choice, check_int, check_real
 from ..data import datasets
 from ..train.fit import fit
 from ..train.rates import fit_rates
-from ..ui.live import Ahead, live_panel
+from ..ui.live import Ahead, live_panel, log_slider, log_values
 from ..ui.static import frames_panel, static_mode
 from ..viz.render import BlitFigure
 from ..viz.style import GREY, LINE_COLORS
@@ -42,7 +42,7 @@ def _train(key):
 
 
 _RUNS = Ahead(_train)      # (activation, α, epochs, tol) -> History, kept for the session
-RATES = tuple(round(10 ** (-2 + 0.05 * k), 6) for k in range(61))    # the panel's α slider
+RATES = log_values(LECTURE[1], -2, 1, 0.05)    # the panel's α slider: 61 rates ≈ 0.01 … 10, 0.2 among them
 
 
 def _train_rates(key):
@@ -148,8 +148,8 @@ def backprop_panel(lr=0.2, activation="logistic", epochs=10_000, tol=1e-4):
         return frames_panel(frame, grid, value={"activation": activation, "lr": lr},
                             labels={"lr": "learning rate α"},
                             alt=lambda activation, lr: _alt(activation, lr, epochs, tol))
-    rate = W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.05, description="learning rate α",
-                            readout_format=".3g", style={"description_width": "initial"})
+    rate = log_slider(lr, -2, 1, 0.05, description="learning rate α", readout_format=".3g",
+                      style={"description_width": "initial"})
     act = W.Dropdown(options=PANEL_ACTIVATIONS, value=activation, description="activation")
 
     def ahead(*_):   # every α of the slider, this activation's first

@@ -26,7 +26,7 @@ from ..nn import activations as _act
 from ..nn.network import Network
 from ..train.fit import fit
 from ..train.stopping import History
-from ..ui.live import Ahead, live_panel
+from ..ui.live import Ahead, live_panel, log_slider, log_values
 from ..ui.static import frames_panel, static_mode
 from ..viz.diagrams import neuron_numbers
 from ..viz.render import BlitFigure
@@ -333,8 +333,8 @@ def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
         return _relu_frames(float(lr), activation, float(alpha), epochs, tol)
     figure = ReluFigure(epochs, tol)
     controls = {
-        "lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, description="learning rate",
-                               readout_format=".3g", style={"description_width": "initial"}),
+        "lr": log_slider(lr, -2, 0.5, 0.05, description="learning rate", readout_format=".3g",
+                         style={"description_width": "initial"}),
         "activation": W.Dropdown(options=RELU_ACTIVATIONS, value=activation, description="activation"),
         "alpha": W.FloatSlider(value=alpha, min=0.0, max=0.5, step=0.01, description="leaky α",
                                readout_format=".2f", disabled=activation != "leaky_relu")}
@@ -343,10 +343,12 @@ def relu_panel(lr=0.2, activation="relu", alpha=0.01, epochs=2000, tol=1e-4):
         controls["alpha"].disabled = activation != "leaky_relu"
         figure.update(lr, activation, alpha)
 
+    rates = log_values(lr, -2, 0.5, 0.05)                      # the slider's positions
+
     def ahead(*_):
         v = {k: w.value for k, w in controls.items()}
-        order = sorted(range(51), key=lambda k: abs(-2 + 0.05 * k - np.log10(v["lr"])))
-        _RELU_RUNS.plan([_relu_key(10 ** (-2 + 0.05 * k), v["activation"], v["alpha"], epochs, tol) for k in order])
+        order = sorted(rates, key=lambda r: abs(np.log10(r / v["lr"])))
+        _RELU_RUNS.plan([_relu_key(r, v["activation"], v["alpha"], epochs, tol) for r in order])
 
     def busy(lr, activation, alpha):
         return None if _RELU_RUNS.done(_relu_key(lr, activation, alpha, epochs, tol)) else \

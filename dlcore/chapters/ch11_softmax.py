@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validate import as_float_array, check_real
 from ..nn.activations import softmax
-from ..ui.live import live_panel
+from ..ui.live import live_panel, log_slider
 from ..ui.static import frames_panel, static_mode
 from ..viz.render import BlitFigure
 from ..viz.style import BLUE, VERMILION
@@ -83,9 +83,8 @@ def softmax_panel(logits=(1.5, -0.9, 0.6), temperature=1.0, labels=("l0", "l1", 
         return _softmax_frames(figure, [float(v) for v in z], float(temperature), tuple(labels))
     controls = {f"z{k}": W.FloatSlider(value=float(v), min=-6, max=6, step=0.1, description=lab)
                 for k, (v, lab) in enumerate(zip(z, labels))}
-    controls["temperature"] = W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.05,
-                                               description="temperature T", readout_format=".2f",
-                                               style={"description_width": "initial"})
+    controls["temperature"] = log_slider(temperature, -1, 1, 0.05, description="temperature T",
+                                         readout_format=".2f", style={"description_width": "initial"})
 
     def show(z0, z1, z2, temperature):
         return figure.update([z0, z1, z2], temperature)

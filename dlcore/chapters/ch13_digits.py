@@ -31,7 +31,7 @@ from ..train.fit import fit
 from ..train.rates import fit_rates
 from ..train.record import AccuracyMonitor
 from ..train.stopping import History
-from ..ui.live import Ahead, live_panel
+from ..ui.live import Ahead, live_panel, log_slider, log_values
 from ..ui.static import frames_panel, static_mode
 from ..viz.render import BlitFigure
 from ..viz.style import BLUE, GREY, LINE_COLORS, LINESTYLES, VERMILION
@@ -212,7 +212,7 @@ def _train_digits(key):
 
 
 _RUNS = Ahead(_train_digits)     # (lr, init, σ, epochs, batch size, seed) -> (History, accuracies)
-LRS = tuple(round(10 ** (-2 + 0.1 * k), 6) for k in range(31))     # the panel's α slider
+LRS = log_values(0.5, -2, 1, 0.1)     # the panel's α slider: 31 rates ≈ 0.01 … 10, Kaplan's 0.5 among them
 
 
 def _train_lrs(key):
@@ -333,12 +333,10 @@ def digits_panel(lr=0.5, init="he", sigma=0.01, epochs=20, batch_size=32, seed=0
         return _digits_frames(float(lr), init, float(sigma), epochs, batch_size, seed)
     figure = DigitsFigure(epochs, batch_size, seed)
     style = {"description_width": "initial"}
-    controls = {"lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=1, step=0.1, description="learning rate α",
-                                       readout_format=".3g", style=style),
+    controls = {"lr": log_slider(lr, -2, 1, 0.1, description="learning rate α", readout_format=".3g", style=style),
                 "init": W.Dropdown(options=PANEL_INITS, value=init, description="initialisation", style=style),
-                "sigma": W.FloatLogSlider(value=sigma, base=10, min=-4, max=0.5, step=0.25,
-                                          description="σ (normal only)", readout_format=".3g", style=style,
-                                          disabled=init != "normal")}
+                "sigma": log_slider(sigma, -4, 0.5, 0.25, description="σ (normal only)", readout_format=".3g",
+                                    style=style, disabled=init != "normal")}
 
     def show(lr, init, sigma):
         controls["sigma"].disabled = init != "normal"

@@ -36,7 +36,7 @@ from ..train.record import Recorder
 from ..viz.explorer import ExplorerFigure, layer_values
 from .explorer_static import run_alt, static_explorer
 from . import share
-from .live import Ahead, live_panel
+from .live import Ahead, live_panel, log_slider
 from .static import static_mode
 
 __all__ = ["Explorer", "explorer", "build_network", "train", "DATASETS", "INITS", "ACTIVATIONS",
@@ -234,10 +234,8 @@ def _controls(s):
         "dataset": W.Dropdown(options=DATASETS, value=s["dataset"], description="data", **pick),
         "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation", **pick),
         "init": W.Dropdown(options=INITS, value=s["init"], description="initial weights", **pick),
-        "sigma": W.FloatLogSlider(value=s["sigma"], base=10, min=-3, max=0.5, step=0.1,
-                                  description="σ (normal init)", readout_format=".3g", **slider),
-        "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=1, step=0.1,
-                               description="learning rate α", readout_format=".3g", **slider),
+        "sigma": log_slider(s["sigma"], -3, 0.5, 0.1, description="σ (normal init)", readout_format=".3g", **slider),
+        "lr": log_slider(s["lr"], -3, 1, 0.1, description="learning rate α", readout_format=".3g", **slider),
         "depth": W.IntSlider(value=s["depth"], min=1, max=max(MAX_DEPTH, s["depth"]),
                              description="hidden layers", **slider),
         "width": W.IntSlider(value=s["width"], min=2, max=100, description="units per layer", **slider),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import math
 import multiprocessing
 import os
 import threading
@@ -29,7 +30,7 @@ import ipywidgets as W
 
 from .a11y import name_sliders
 
-__all__ = ["Ahead", "Frames", "live_panel", "one_blas_thread", "BACKGROUND"]
+__all__ = ["Ahead", "Frames", "live_panel", "log_slider", "log_values", "one_blas_thread", "BACKGROUND"]
 
 # ``DLCORE_BACKGROUND=0`` turns background computations off (the test suite does, so that
 # panels created by tests start no process and train nothing while other tests run).
@@ -204,6 +205,33 @@ def _follow(control):
     if "continuous_update" in control.trait_names() and not isinstance(control, W.Text):
         control.continuous_update = True
     return control
+
+
+def _log_grid(value, lo, hi, step):
+    """(min, number of steps) of a log₁₀ grid of ``step`` spanning about [lo, hi] that passes
+    through ``value`` exactly."""
+    n = int(round((hi - lo) / step))
+    k = min(max(int(round((math.log10(value) - lo) / step)), 0), n)
+    return math.log10(value) - k * step, n
+
+
+def log_slider(value, lo, hi, step, **kwargs):
+    """A ``FloatLogSlider`` (base 10) from about 10^lo to 10^hi whose grid holds ``value``.
+
+    The browser snaps a slider's value to its grid as soon as the slider is shown, and sends
+    the snapped value back: chapter 7's α = 0.2 on the grid 10^(−2 + 0.05 k) became 0.1995,
+    and the panel, titled "α = 0.2" (three digits), showed convergence at epoch 7,422
+    instead of the lecture's 7,405. Shifting the grid (by less than half a step) keeps the
+    value the student asked for."""
+    low, n = _log_grid(value, lo, hi, step)
+    return W.FloatLogSlider(value=value, base=10, min=low, max=low + n * step, step=step, **kwargs)
+
+
+def log_values(value, lo, hi, step):
+    """Every value of ``log_slider(value, lo, hi, step)``, rounded to 6 decimal places
+    (the keys under which panels keep their runs)."""
+    low, n = _log_grid(value, lo, hi, step)
+    return tuple(round(10 ** (low + k * step), 6) for k in range(n + 1))
 
 
 TRACK_PX = 160     # the least length of a slider's track in a row of controls

@@ -25,6 +25,7 @@ import io
 import ipywidgets as W
 
 from ..data import toy
+from .live import log_slider
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
 from .static import frames_panel, static_mode
@@ -81,8 +82,7 @@ def _controls(s):
         "layers": W.IntSlider(value=s["layers"], min=0, max=4, description="hidden layers", **_SLIDER),
         "neurons": W.IntSlider(value=s["neurons"], min=1, max=8, description="neurons per layer", **_SLIDER),
         "activation": W.Dropdown(options=ACTIVATIONS, value=s["activation"], description="activation"),
-        "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-3, max=1, step=0.1, description="learning rate α",
-                               readout_format=".3g", **_SLIDER),
+        "lr": log_slider(s["lr"], -3, 1, 0.1, description="learning rate α", readout_format=".3g", **_SLIDER),
         "epochs": W.IntSlider(value=s["epochs"], min=0, max=2000, step=50, description="epochs", **_SLIDER),
         "seed": W.BoundedIntText(value=s["seed"], min=0, max=10_000, description="seed",
                                  layout=W.Layout(width="160px")),

@@ -16,7 +16,7 @@ from ..._validate import check_choice, check_int, check_real
 from ...nn.layers import Dense
 from ...nn.network import Network
 from ...train import descent
-from ...ui.live import live_panel
+from ...ui.live import live_panel, log_slider
 from ...ui.panel import STYLE
 from ...ui.static import frames_panel, static_mode
 from ...viz.render import BlitFigure
@@ -209,8 +209,7 @@ def descent_panel(batch="mini-batches of 5", lr=0.3, momentum=0.0, epochs=10, se
                             value={"batch": batch, "lr": lr}, labels={"batch": "updates", "lr": "step size η"},
                             alt=lambda batch, lr: alt(batch, lr, momentum))
     controls = {"batch": W.Dropdown(options=list(BATCH_CHOICES), value=batch, description="updates"),
-                "lr": W.FloatLogSlider(value=lr, base=10, min=-2, max=0.5, step=0.05, readout_format=".3g",
-                                       description="step size η", style=STYLE),
+                "lr": log_slider(lr, -2, 0.5, 0.05, readout_format=".3g", description="step size η", style=STYLE),
                 "momentum": W.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05, description="momentum μ",
                                           style=STYLE)}
     return live_panel(controls, figure, lambda **v: figure.update(**v, epochs=epochs), alt=alt)
