@@ -279,6 +279,7 @@ class BlitFigure:
             FigureCanvasAgg(self.fig)
         self.dpi = dpi
         self._dynamic = []
+        self._figure_level = []       # dynamic artists of the figure, not of an axes
         self._regions = None          # [(axes list, Bbox)] once laid out
         self._cache = []              # per region: OrderedDict key -> saved pixels
         self._blank = []              # per region: the empty figure background
@@ -289,8 +290,17 @@ class BlitFigure:
     def dynamic(self, artist):
         """Mark ``artist`` as changing: it is left out of the cached static layer, and (unless
         it is an axes' title or the figure's suptitle, whose room the layout keeps) out of the
-        layout, so that what it shows at the first draw cannot move the axes."""
-        artist.set_animated(True)
+        layout, so that what it shows at the first draw cannot move the axes.
+
+        An artist of an axes is marked ``animated`` (matplotlib leaves it out of a canvas
+        draw, and draws it when the figure is saved); one of the figure itself (a suptitle)
+        is not, since ``savefig`` never draws a figure-level animated artist (chapter 5's
+        and 13's figures lost their titles, on the site too): it is hidden while the static
+        layer is drawn instead."""
+        if artist.axes is None:
+            self._figure_level.append(artist)
+        else:
+            artist.set_animated(True)
         titles = [t for ax in self.fig.axes for t in (ax.title, ax._left_title, ax._right_title)]
         if artist is not self.fig._suptitle and not any(artist is t for t in titles):
             artist.set_in_layout(False)
@@ -352,7 +362,12 @@ class BlitFigure:
             key = self.key(axes)
             if key not in cache:
                 if self._whole:
+                    shown = [a.get_visible() for a in self._figure_level]
+                    for a in self._figure_level:
+                        a.set_visible(False)
                     canvas.draw()                  # skips the dynamic (animated) artists
+                    for a, visible in zip(self._figure_level, shown):
+                        a.set_visible(visible)
                 else:
                     canvas.restore_region(blank)
                     for ax in axes:
