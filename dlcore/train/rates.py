@@ -32,7 +32,7 @@ from .._validate import as_labels, as_rng, check_choice, check_int, check_real
 from ..nn.layers import Dense
 from ..nn.network import Network
 from .fit import _check_validation
-from .stopping import History, message
+from .stopping import History, diverged, message
 from .stacked_steps import Stack
 
 __all__ = ["fit_stack", "fit_rates"]
@@ -155,8 +155,9 @@ class _Run:
             self.E0 = E.copy()
         self.E[alive, epoch] = E
         norms = stack.norms()
-        loss_bad = ~np.isfinite(E) | (E > self.factor * np.maximum(self.E0[alive], 1e-12))
-        bad = loss_bad | ~np.isfinite(norms) | (norms > self.limit[alive])
+        # stopping.diverged's test for every member at once (it names what diverged, below)
+        bad = (~np.isfinite(E) | (E > self.factor * np.maximum(self.E0[alive], 1e-12))
+               | ~np.isfinite(norms) | (norms > self.limit[alive]))
         converged = ~bad & (E < self.tol) if self.tol is not None else np.zeros_like(bad)
         if self.validation is not None:
             out = stack.forward(self.validation[0])
@@ -169,9 +170,8 @@ class _Run:
             h = self.histories[alive[i]]
             h.status, h.epochs = ("diverged" if bad[i] else "converged" if converged[i] else "max_epochs"), epoch
             if bad[i]:
-                h.divergence = (f"the loss became {float(E[i]):.3g}" if loss_bad[i] else
-                                "a weight became infinite or NaN" if not np.isfinite(norms[i]) else
-                                f"the weights' norm grew to {float(norms[i]):.3g}")
+                h.divergence = diverged(float(E[i]), float(self.E0[alive[i]]), float(norms[i]),
+                                        float(self.limit[alive[i]]), self.factor)
         stack.passed(~bad)
         return stop
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validate import check_int
 
-__all__ = ["History", "STATUSES", "Monitor", "Divergence", "message", "algorithm1",
+__all__ = ["History", "STATUSES", "Monitor", "Divergence", "diverged", "message", "algorithm1",
            "parameter_norm"]
 
 
@@ -92,19 +92,27 @@ class Divergence:
         self.limit = factor * max(parameter_norm(network), 1.0)
 
     def check(self, E, E0):
-        if not np.isfinite(E) or E > self.factor * max(E0, 1e-12):
-            return f"the loss became {E:.3g}"
         norm = np.sqrt(sum(float(np.vdot(p, p)) for p, _ in self.pairs))
-        if not np.isfinite(norm):
-            return "a weight became infinite or NaN"
-        if norm > self.limit:
-            return f"the weights' norm grew to {norm:.3g}"
-        for p, saved in self.pairs:
-            np.copyto(saved, p)
-        return ""
+        what = diverged(E, E0, norm, self.limit, self.factor)
+        if not what:
+            for p, saved in self.pairs:
+                np.copyto(saved, p)
+        return what
 
     def restore(self):
         self.network.set_params(self.saved)
+
+
+def diverged(E, E0, norm, limit, factor):
+    """What diverged, or "": the loss E not finite or above ``factor`` × the first loss E0,
+    else the parameters' norm not finite or above ``limit``."""
+    if not np.isfinite(E) or E > factor * max(E0, 1e-12):
+        return f"the loss became {E:.3g}"
+    if not np.isfinite(norm):
+        return "a weight became infinite or NaN"
+    if norm > limit:
+        return f"the weights' norm grew to {norm:.3g}"
+    return ""
 
 
 def message(h, tol):
