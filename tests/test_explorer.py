@@ -105,6 +105,8 @@ def test_pin_and_status(tmp_path):
     assert len(shown) == 4                                # current and pinned, train and val
     assert ex.figure._var[1, "z"].get_visible()           # the pinned run's variances too
     ex.unpin()
+    ex.set(dataset="xor blobs", activation="linear", init="normal", sigma=0.01, lr=0.01, epochs=30, patience=20)
+    assert ex.current["history"].status == "max_epochs" and "patience 20: no early stop" in ex.status()
     ex.set(dataset="power plant", activation="logistic", lr=50.0, epochs=200)
     assert ex.current["history"].status in ("diverged", "max_epochs")
     fig.savefig(tmp_path / "explorer.png")
@@ -129,6 +131,23 @@ def test_bad_settings_raise(bad, exc):
     ex = Explorer(epochs=10)
     with pytest.raises(exc):
         ex.set(**bad)
+
+
+def test_a_run_trained_on_the_spot_is_shown_while_it_trains():
+    box = explorer(epochs=20)
+    ex, titles = box.explorer, []
+    ex.every = 0.0                                       # a frame after every epoch
+    push = ex.push
+    ex.push = lambda: (titles.append(ex.figure.loss_ax.get_title()), push())
+    box.controls["epochs"].value = 30                    # not trained yet: trained here
+    assert titles == [f"training … epoch {e} of 30" for e in range(31)]
+    h = ex.current["history"]
+    assert len(h.loss) == 31 and ex.figure.loss_ax.get_title() == ex.status()   # then the whole run
+    fresh = Explorer(**{**ex.settings})                  # the frames changed nothing in the run
+    np.testing.assert_array_equal(fresh.run()["history"].loss, h.loss)
+    titles.clear()
+    box.controls["epochs"].value = 20                    # kept: no frames
+    assert titles == []
 
 
 def test_panel_follows_the_mouse_and_pins():

@@ -173,8 +173,9 @@ def test_depth_panel_retrains_when_a_slider_moves():
     panel = ch03.depth_panel(n_layers=1, width=2, epochs=30)
     layers = panel.controls["n_layers"]
     first = panel_png(panel)
+    assert panel.controls["width"].disabled          # one layer: no hidden width to choose
     layers.value = 2
-    assert panel_png(panel) != first
+    assert panel_png(panel) != first and not panel.controls["width"].disabled
     net, history = ch03.train_depth_network(2, 2, "tanh", 0, 30)
     assert [layer.n_out for layer in net.layers] == [2, 1] and len(history.loss) == 31
     with pytest.raises(ValueError, match="n_layers"):

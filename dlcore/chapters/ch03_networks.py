@@ -111,7 +111,10 @@ class DepthFigure(BlitFigure):
 
     def update(self, n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
         key = _depth_key(n_layers, width, activation, seed, epochs)
-        _, _, p, acc = _DEPTH_RUNS.get(key, callback=self._progress(key) if self.push is not None else None)
+        if self.push is None:
+            _, _, p, acc = _DEPTH_RUNS.get(key)
+        else:       # not kept yet: trained here (or awaited from the background for 0.25 s at most)
+            _, _, p, acc = _DEPTH_RUNS.get(key, wait=self.every, callback=self._progress(key))
         self._show(key, p, f"training accuracy {acc:.0%}")
         return self.fig
 
@@ -183,7 +186,11 @@ def depth_panel(n_layers=3, width=5, activation="tanh", seed=0, epochs=3000):
         return None if _DEPTH_RUNS.done((n_layers, width, activation, seed, epochs)) else \
             "training this network (once; then it is kept) …"
 
-    box = live_panel(controls, figure, lambda **v: figure.update(**v, seed=seed, epochs=epochs), busy=busy,
+    def show(n_layers, width, activation):
+        controls["width"].disabled = n_layers == 1      # one layer has no hidden neurons
+        figure.update(n_layers, width, activation, seed, epochs)
+
+    box = live_panel(controls, figure, show, busy=busy,
                      alt=lambda n_layers, width, activation: (
                          f"Decision regions of a {n_layers}-layer network with {width} {activation} "
                          f"neurons per hidden layer on the ring data"))

@@ -23,6 +23,8 @@ returns precomputed frames instead (``dlcore.ui.explorer_static``).
 """
 from __future__ import annotations
 
+import time
+
 import ipywidgets as W
 import numpy as np
 
@@ -104,10 +106,13 @@ def _key(settings):
     return tuple(sorted((k, float(f"{v:.10g}") if isinstance(v, float) else v) for k, v in settings.items()))
 
 
-def train(key):
+def train(key, progress=None):
     """Train with the settings of ``key`` (see ``_key``); returns the run: ``history``,
     per-layer ``values`` of z, a and δ (float32), ``names``, ``settings`` and eq. 58's
-    ``predicted`` variances (first-iteration histograms only, else None)."""
+    ``predicted`` variances (first-iteration histograms only, else None).
+
+    ``progress(epoch, partial)``, if given, is called after every epoch; ``partial()``
+    returns the run so far (its history until this epoch, the values at these weights)."""
     s = dict(key)
     X, T, Xv, Tv, loss = _data(s["dataset"], s["seed"])
     net = build_network(X.shape[1], T.shape[1], depth=s["depth"], width=s["width"],
@@ -122,17 +127,27 @@ def train(key):
             delta_out = float(np.var(net.backward(trace, T, reduction="mean").delta[dense[-1]]))
             predicted = predicted_variances(net, X, delta_out)
             predicted["z"][-1] = np.nan        # one output unit: its z has no spread to predict
+        names = [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]
+
+        def run(h):
+            """The run at the network's current weights: its values, and ``h`` as its history."""
+            at = rec[0] if first and len(rec) else _capture(net, X, T)    # the first or the latest iteration
+            values = {q: [v.astype(np.float32) for v in vs] for q, vs in layer_values(at, dense).items()}
+            return {"history": h, "values": values, "settings": s, "predicted": predicted, "names": names}
+
+        callback = None if progress is None else (lambda epoch, _, h: progress(epoch, lambda: run(h)))
         h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
                 validation=None if Xv is None else (Xv, Tv),
-                patience=(s["patience"] or None) if Xv is not None else None, recorder=rec)
-        if not first or not len(rec):      # one more (deterministic) iteration at the final weights
-            trace = net.forward(X)
-            rec = Recorder(epochs=[0])
-            rec.capture(0, trace, net.backward(trace, T, reduction="mean"))
-    values = layer_values(rec[0], dense)
-    values = {q: [v.astype(np.float32) for v in vs] for q, vs in values.items()}
-    return {"history": h, "values": values, "settings": s, "predicted": predicted,
-            "names": [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]}
+                patience=(s["patience"] or None) if Xv is not None else None, recorder=rec, callback=callback)
+        return run(h)
+
+
+def _capture(net, X, T):
+    """One (deterministic) iteration's z, a, δ and ∂E/∂W at the network's weights, recorded."""
+    trace = net.forward(X)
+    rec = Recorder(epochs=[0])
+    rec.capture(0, trace, net.backward(trace, T, reduction="mean"))
+    return rec[0]
 
 
 class Explorer:
@@ -150,22 +165,43 @@ class Explorer:
         self.figure = None
         self.current = None
 
+    push = None    # set by the panel: shows the current picture (frames while a run trains here)
+    every = 0.25   # seconds between those frames
+
     def run(self, **changes):
         """The run for the current settings (with ``changes``), trained once and kept."""
-        return self.runs.get(_key({**self.settings, **changes}))
+        if self.push is None or changes:
+            return self.runs.get(_key({**self.settings, **changes}))
+        return self.runs.get(_key(self.settings), wait=self.every, progress=self._progress())
+
+    def _progress(self):
+        """``train``'s progress: every ``every`` seconds, the run so far drawn and pushed to
+        the page (2,000 epochs of five layers of 100 take ≈ 3 s, and a student dragging the
+        epochs slider saw nothing move until they were done)."""
+        last = [time.perf_counter()]
+
+        def show(epoch, partial):
+            if time.perf_counter() - last[0] >= self.every:
+                self._show(partial(), f"training … epoch {epoch:,} of {self.settings['epochs']:,}")
+                self.push()
+                last[0] = time.perf_counter()
+        return show
 
     def draw(self):
         """Train (or fetch) the current settings' run and update the figure; returns the Figure."""
         self.current = self.run()
-        names = self.current["names"]
+        return self._show(self.current, self.status())
+
+    def _show(self, run, title):
+        names = run["names"]
         if self.figure is None or len(names) > self.figure.max_layers:
             # one figure, laid out once, for every depth the slider reaches (and deeper if asked)
             self.figure = ExplorerFigure(names, max_layers=max(MAX_DEPTH + 1, len(names)))
         elif self.figure.layer_names != names:
             self.figure.set_layers(names)
         pinned = self.pinned if self.pinned and self.pinned["names"] == names else None
-        return self.figure.update(self.current, pinned, title=self.status(),
-                                  epochs=self.settings["epochs"], predicted=self.current["predicted"])
+        return self.figure.update(run, pinned, title=title, epochs=self.settings["epochs"],
+                                  predicted=run["predicted"])
 
     def png(self):
         """Train, render and encode: the panel's figure as PNG bytes (the fast path)."""
@@ -173,9 +209,10 @@ class Explorer:
         return self.figure.png()
 
     def status(self):
-        h = self.current["history"]
+        h, p = self.current["history"], self.settings["patience"]
         if h.status == "max_epochs":
-            return f"trained {h.epochs} epochs: loss {h.final_loss:.3g}"
+            waited = f"; patience {p}: no early stop" if p and h.val_loss else ""   # the slider's effect, said
+            return f"trained {h.epochs} epochs: loss {h.final_loss:.3g}{waited}"
         return h.message
 
     def set(self, **changes):
@@ -273,6 +310,7 @@ def explorer(code=None, controls=None, **settings):
         ex.settings.update(values)
         validate(ex.settings)
         every["sigma"].disabled = ex.settings["init"] != "normal"
+        every["patience"].disabled = ex.settings["dataset"] == "power plant"    # no validation data
         ex.draw()
         code_box.value = ex.code()
 
@@ -298,6 +336,7 @@ def explorer(code=None, controls=None, **settings):
 
     pin.observe(on_pin, names="value")
     box.explorer, box.pin_button, box.code_box = ex, pin, code_box
+    ex.push = lambda: setattr(box.image, "value", ex.figure.png())
     return box
 
 

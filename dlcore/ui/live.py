@@ -99,9 +99,11 @@ class Ahead:
         with self._lock:
             return key in self._results
 
-    def get(self, key, **kwargs):
+    def get(self, key, wait=None, **kwargs):
         """The result for ``key``; ``kwargs`` go to ``compute`` when it runs here (say, a
-        progress callback), not when the result is kept or comes from the background."""
+        progress callback), not when the result is kept or comes from the background.
+        ``wait``: the most seconds to wait for the background process if it is computing
+        ``key`` (then it is computed here, where progress can be shown); None waits."""
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
@@ -110,8 +112,8 @@ class Ahead:
         value = None
         if future is not None:
             try:
-                value = future.result()
-            except Exception:  # noqa: BLE001 - computed again below, where its error shows
+                value = future.result(timeout=wait)
+            except Exception:  # noqa: BLE001 - a time-out, or an error shown when computed below
                 future = None
         if future is None:
             with one_blas_thread():
