@@ -209,10 +209,16 @@ class Explorer:
         return self.figure.png()
 
     def status(self):
+        """The run's outcome in one line short enough for the loss axes' title (≈ 70 characters)."""
         h, p = self.current["history"], self.settings["patience"]
         if h.status == "max_epochs":
             waited = f"; patience {p}: no early stop" if p and h.val_loss else ""   # the slider's effect, said
             return f"trained {h.epochs} epochs: loss {h.final_loss:.3g}{waited}"
+        if h.status == "early_stopped":
+            return (f"early stop at epoch {h.epochs}: best validation loss {h.best_val_loss:.3g} "
+                    f"at epoch {h.best_epoch}")
+        if h.status == "diverged":
+            return f"diverged at epoch {h.epochs}: {h.divergence}"
         return h.message
 
     def set(self, **changes):
