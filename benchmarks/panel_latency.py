@@ -89,6 +89,10 @@ PANELS = {
                 "rnn_gradient_panel(scale=1.0, activation='tanh', length=30)",
     "ch16-lstm": "from dlcore.chapters.ch16_lstm import lstm_gradient_panel\n"
                  "lstm_gradient_panel(length=40, forget_bias=2.0)",
+    # the playground retrains on every change and animates the training (frames every 100
+    # epochs): a click's latency is to its first frame, at epoch 0
+    "playground": "from dlcore.ui.playground import playground\n"
+                  "playground(dataset='xor', layers=1, neurons=4, epochs=300)",
 }
 
 # In the page: remember every image load and every busy message inside a cell's output.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 
+import ipywidgets as W
 import numpy as np
 import pytest
 
@@ -162,6 +163,8 @@ def test_the_panel_reacts_to_clicks_uploads_and_controls():
     assert len(box.playground.settings["csv"]) == 30 and "loaded 30 points" in box.status.value
     box.controls["noise"].value = 0.3
     assert box.playground.settings["noise"] == 0.3
+    sliders = [w for w in box.controls.values() if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))]
+    assert len(sliders) == 6 and all(w.continuous_update for w in sliders)   # retrained while dragged
 
 
 def test_static_form_has_frames_for_the_four_sets_and_no_mouse_widget(monkeypatch):

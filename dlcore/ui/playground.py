@@ -25,7 +25,7 @@ import io
 import ipywidgets as W
 
 from ..data import toy
-from .live import log_slider
+from .live import _roomy, log_slider
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
 from .static import frames_panel, static_mode
@@ -35,7 +35,11 @@ __all__ = ["playground", "CONTROLS", "static_playground"]
 CONTROLS = ("dataset", "noise", "test_fraction", "layers", "neurons", "activation", "lr", "epochs",
             "seed", "click", "upload")
 CLICK = ("add class 0", "add class 1", "remove nearest")
-_SLIDER = dict(continuous_update=False, style={"description_width": "initial"}, layout=W.Layout(width="300px"))
+# Sliders retrain while dragged, as every panel's do: a change restarts training, whose frames
+# (every 100 epochs, ≈ 0.2 s each) follow while the mouse moves; the front end sends the value
+# where the mouse is once the last change is drawn. Each track keeps ≥ 160 px (``_roomy``); the
+# rows wrap where the page is narrower than three sliders.
+_SLIDER = dict(continuous_update=True, style={"description_width": "initial"})
 
 
 def png(fig):
@@ -149,9 +153,10 @@ def playground(code=None, controls=None, **settings):
         image.value = png(p.figure())
 
     def retrain(*_):
-        status.value = ""
+        status.value = "<i>training … (a frame every 100 epochs)</i>"     # the busy state
         code_box.value = pg.code()
         pg.train(on_frame=frame)
+        status.value = ""
 
     def on_change(change):
         name = next(k for k, w in widgets.items() if w is change["owner"])
@@ -169,7 +174,8 @@ def playground(code=None, controls=None, **settings):
             w.observe(on_change, names="value")
     events = _mouse(image, on_click)
     retrain()
-    rows = [W.HBox([widgets[n] for n in group if n in shown]) for group in
+    rows = [W.HBox([_roomy(widgets[n]) for n in group if n in shown], layout=W.Layout(flex_flow="row wrap"))
+            for group in
             (("dataset", "activation", "seed", "upload"), ("noise", "test_fraction", "epochs"),
              ("layers", "neurons", "lr"), ("click",))]
     box = W.VBox([r for r in rows if r.children] + [image, status, code_box])
