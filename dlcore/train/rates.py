@@ -4,9 +4,11 @@ A slider needs a run for every position it can reach. Trained one by one with ``
 Kelleher's 2-3-2-1 network costs about 60 µs of Python per epoch, so 10⁴ epochs take
 ≈ 0.6 s per α, and a slider's 61 positions half a minute. Stacked, the K members' weights
 are (K, n_out, n_in) arrays and one step is one set of numpy calls for all K: the 61 runs
-then cost about three times what one did (``benchmarks/rates_sweep.py``, logistic: 1.2 s
-for all 61, against 33 s for one ``fit`` per α and 4.1 s for the same stacked loop in
-PyTorch on the CPU).
+then cost about three times what one did (``benchmarks/rates_sweep.py``, logistic: 1.1 s
+for all 61, against 27 s for one ``fit`` per α and 3.7 s for the same stacked loop in
+PyTorch on the CPU). Where the products dominate, stacking saves less: chapter 13's 31
+rates of a 64-100-10 classifier take 2.1 s stacked, 3.2 s one by one, 3.6 s in PyTorch
+(``--task digits``).
 
 * ``fit_stack(networks, X, T, lr, ...)`` trains K networks of one shape at once (each from
   its own weights, at its own α).
