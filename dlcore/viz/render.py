@@ -290,13 +290,10 @@ class BlitFigure:
     def dynamic(self, artist):
         """Mark ``artist`` as changing: it is left out of the cached static layer, and (unless
         it is an axes' title or the figure's suptitle, whose room the layout keeps) out of the
-        layout, so that what it shows at the first draw cannot move the axes.
-
-        An artist of an axes is marked ``animated`` (matplotlib leaves it out of a canvas
-        draw, and draws it when the figure is saved); one of the figure itself (a suptitle)
-        is not, since ``savefig`` never draws a figure-level animated artist (chapter 5's
-        and 13's figures lost their titles, on the site too): it is hidden while the static
-        layer is drawn instead."""
+        layout, so that what it shows at the first draw cannot move the axes. An axes'
+        artist is marked ``animated`` (left out of a canvas draw, drawn by ``savefig``); a
+        figure-level one (a suptitle) is hidden while the static layer is drawn instead,
+        since ``savefig`` never draws a figure-level animated artist (titles went missing)."""
         if artist.axes is None:
             self._figure_level.append(artist)
         else:
