@@ -12,7 +12,8 @@ import pytest
 
 from dlcore.data import toy
 from dlcore.ui import share
-from dlcore.ui.playground import CONTROLS, playground
+from dlcore.ui.live import _positions
+from dlcore.ui.playground import CONTROLS, playground, png
 from dlcore.ui.playground_model import DEFAULTS, REGION_RECT, Playground
 
 
@@ -165,6 +166,22 @@ def test_the_panel_reacts_to_clicks_uploads_and_controls():
     assert box.playground.settings["noise"] == 0.3
     sliders = [w for w in box.controls.values() if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider))]
     assert len(sliders) == 6 and all(w.continuous_update for w in sliders)   # retrained while dragged
+
+
+def test_a_setting_seen_before_shows_its_last_frame_at_once():
+    box = playground(dataset="xor", epochs=200)
+    lr, frames = box.controls["lr"], []
+    box.image.observe(lambda change: frames.append(change["new"]), names="value")
+    first = lr.value
+    grid = _positions(lr)
+    lr.value = grid[min(range(len(grid)), key=lambda j: abs(grid[j] - first)) + 3]   # not trained yet: animated
+    assert len(frames) >= 3                                       # epochs 0, 100 and 200 at least
+    fresh = Playground(code=box.playground.code()).train()
+    assert frames[-1] == png(fresh.figure())                      # the last frame is the run's
+    assert box.playground.history == fresh.history
+    frames.clear()
+    lr.value = first                                               # kept: its last frame, once
+    assert len(frames) == 1 and box.playground.settings["lr"] == first
 
 
 def test_static_form_has_frames_for_the_four_sets_and_no_mouse_widget(monkeypatch):

@@ -38,7 +38,7 @@ from ..train.record import Recorder
 from ..viz.explorer import ExplorerFigure, layer_values
 from .explorer_static import run_alt, static_explorer
 from . import share
-from .live import Ahead, live_panel, log_slider
+from .live import Ahead, live_panel, log_slider, neighbours
 from .static import static_mode
 
 __all__ = ["Explorer", "explorer", "build_network", "train", "DATASETS", "INITS", "ACTIVATIONS",
@@ -248,24 +248,6 @@ class Explorer:
 
     def unpin(self):
         self.pinned = None
-
-
-def _positions(w):
-    """Every value slider ``w`` can take, in order."""
-    if isinstance(w, W.FloatLogSlider):
-        n = int(round((w.max - w.min) / w.step))
-        return [float(w.base ** (w.min + k * w.step)) for k in range(n + 1)]
-    n = int(round((w.max - w.min) / w.step))
-    return [w.min + k * w.step for k in range(n + 1)]
-
-
-def neighbours(w, value, reach=4):
-    """The ``reach`` positions on either side of ``value`` on slider ``w``, nearest first."""
-    pos = _positions(w)
-    i = int(np.argmin([abs(np.log(p / value)) if isinstance(w, W.FloatLogSlider) and p > 0 and value > 0
-                       else abs(p - value) for p in pos]))
-    order = [j for d in range(1, reach + 1) for j in (i + d, i - d)]
-    return [pos[j] for j in order if 0 <= j < len(pos)]
 
 
 def _controls(s):

@@ -30,7 +30,8 @@ import ipywidgets as W
 
 from .a11y import name_sliders
 
-__all__ = ["Ahead", "Frames", "live_panel", "log_slider", "log_values", "one_blas_thread", "BACKGROUND"]
+__all__ = ["Ahead", "Frames", "live_panel", "log_slider", "log_values", "neighbours", "one_blas_thread",
+           "BACKGROUND"]
 
 # ``DLCORE_BACKGROUND=0`` turns background computations off (the test suite does, so that
 # panels created by tests start no process and train nothing while other tests run).
@@ -234,6 +235,25 @@ def log_values(value, lo, hi, step):
     (the keys under which panels keep their runs)."""
     low, n = _log_grid(value, lo, hi, step)
     return tuple(round(10 ** (low + k * step), 6) for k in range(n + 1))
+
+
+def _positions(w):
+    """Every value slider ``w`` can take, in order."""
+    if isinstance(w, W.FloatLogSlider):
+        n = int(round((w.max - w.min) / w.step))
+        return [float(w.base ** (w.min + k * w.step)) for k in range(n + 1)]
+    n = int(round((w.max - w.min) / w.step))
+    return [w.min + k * w.step for k in range(n + 1)]
+
+
+def neighbours(w, value, reach=4):
+    """The ``reach`` positions on either side of ``value`` on slider ``w``, nearest first."""
+    pos = _positions(w)
+    log = isinstance(w, W.FloatLogSlider) and value > 0
+    i = min(range(len(pos)), key=lambda j: abs(math.log(pos[j] / value)) if log and pos[j] > 0
+            else abs(pos[j] - value))
+    order = [j for d in range(1, reach + 1) for j in (i + d, i - d)]
+    return [pos[j] for j in order if 0 <= j < len(pos)]
 
 
 TRACK_PX = 160     # the least length of a slider's track in a row of controls

@@ -25,7 +25,7 @@ import io
 import ipywidgets as W
 
 from ..data import toy
-from .live import _roomy, log_slider
+from .live import Ahead, _roomy, log_slider, neighbours
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
 from .static import frames_panel, static_mode
@@ -46,6 +46,36 @@ def png(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})   # fast to encode
     return buf.getvalue()
+
+
+def trained(code, show=None):
+    """Train ``Playground(code=code)``; returns (the final frame's PNG, the network, the
+    history). ``show(png)``, when given, receives every frame as it is drawn (the animation);
+    in the background only the final frame is drawn."""
+    pg, last = Playground(code=code), {}
+
+    def frame(p):
+        last["png"], last["epoch"] = png(p.figure()), p.history[-1][0]
+        show(last["png"])
+
+    pg.train(on_frame=frame if show is not None else None)
+    if last.get("epoch") != pg.history[-1][0]:      # training stopped between frames (divergence)
+        last["png"] = png(pg.figure())
+    return last["png"], pg.net, pg.history
+
+
+# Every state's run, kept: going back to a setting shows its last frame at once, and the
+# slider positions next to the one just moved to are trained ahead, in the background.
+_RUNS = Ahead(trained, max_items=128)
+
+
+def _changed(settings, name, value):
+    """The settings after a control sets ``name`` to ``value``: new data (another set, noise,
+    seed or test share) drops the points added or removed by clicks, and another set the CSV."""
+    new = {**settings, name: value}
+    if name in ("dataset", "noise", "seed", "test_fraction"):
+        new.update(added=[], removed=[], csv=None if name == "dataset" else settings["csv"])
+    return new
 
 
 def _frame_alt(pg):
@@ -149,20 +179,25 @@ def playground(code=None, controls=None, **settings):
                       layout=W.Layout(width="720px"))
     status = W.HTML()
 
-    def frame(p):
-        image.value = png(p.figure())
+    def show(frame):
+        image.value = frame
 
     def retrain(*_):
-        status.value = "<i>training … (a frame every 100 epochs)</i>"     # the busy state
-        code_box.value = pg.code()
-        pg.train(on_frame=frame)
+        code_box.value = key = pg.code()
+        kept = _RUNS.done(key)
+        if not kept:
+            status.value = "<i>training … (a frame every 100 epochs)</i>"     # the busy state
+        frame, pg.net, pg.history = _RUNS.get(key, wait=0.0, show=show)   # the first frame comes sooner here
+        image.value = frame
         status.value = ""
+
+    def ahead(change):
+        name = next(k for k, w in widgets.items() if w is change["owner"])
+        _RUNS.plan([pg.code(**_changed(pg.settings, name, v)) for v in neighbours(change["owner"], change["new"])])
 
     def on_change(change):
         name = next(k for k, w in widgets.items() if w is change["owner"])
-        pg.settings[name] = change["new"]
-        if name in ("dataset", "noise", "seed", "test_fraction"):
-            pg.settings.update(added=[], removed=[], csv=None if name == "dataset" else pg.settings["csv"])
+        pg.settings.update(_changed(pg.settings, name, change["new"]))
         retrain()
 
     on_upload, on_click = _handlers(pg, widgets, status, retrain)
@@ -172,6 +207,8 @@ def playground(code=None, controls=None, **settings):
             w.observe(on_upload, names="value")
         elif name != "click":
             w.observe(on_change, names="value")
+            if isinstance(w, (W.FloatSlider, W.FloatLogSlider, W.IntSlider)):
+                w.observe(ahead, names="value")
     events = _mouse(image, on_click)
     retrain()
     rows = [W.HBox([_roomy(widgets[n]) for n in group if n in shown], layout=W.Layout(flex_flow="row wrap"))

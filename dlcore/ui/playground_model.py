@@ -155,9 +155,10 @@ class Playground:
                     reduction="mean", momentum=0.9, rng=self.settings["seed"], callback=record)
         return self
 
-    def code(self):
-        """The short text code of the whole state: ``Playground(code=...)`` reproduces it."""
-        return share.encode(self.settings, defaults=DEFAULTS, prefix=PREFIX)
+    def code(self, **changes):
+        """The short text code of the whole state (with ``changes``, of that state):
+        ``Playground(code=...)`` reproduces it."""
+        return share.encode({**self.settings, **changes}, defaults=DEFAULTS, prefix=PREFIX)
 
     # ------------------------------------------------------------------- figure
     def figure(self):
