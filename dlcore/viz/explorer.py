@@ -107,8 +107,12 @@ def _steps(fracs, edges, y0):
 
 
 def _fractions(values, edges):
+    """The fraction of the finite ``values`` in each bin of the evenly spaced ``edges``
+    (values beyond them counted in the end bins). Given as a count and a range, numpy bins
+    by arithmetic; given the edges, it sorted every row's values (4 of a redraw's 20 ms)."""
     values = values[np.isfinite(values)]
-    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
+    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=len(edges) - 1,
+                             range=(edges[0], edges[-1]))
     return counts / max(values.size, 1)
 
 
