@@ -13,7 +13,7 @@ import pytest
 from dlcore.data import toy
 from dlcore.ui import share
 from dlcore.ui.live import _positions
-from dlcore.ui.playground import CONTROLS, playground, png
+from dlcore.ui.playground import CONTROLS, frame_png, playground
 from dlcore.ui.playground_model import DEFAULTS, REGION_RECT, Playground
 
 
@@ -177,7 +177,7 @@ def test_a_setting_seen_before_shows_its_last_frame_at_once():
     lr.value = grid[min(range(len(grid)), key=lambda j: abs(grid[j] - first)) + 3]   # not trained yet: animated
     assert len(frames) >= 3                                       # epochs 0, 100 and 200 at least
     fresh = Playground(code=box.playground.code()).train()
-    assert frames[-1] == png(fresh.figure())                      # the last frame is the run's
+    assert frames[-1] == frame_png(fresh)                         # the last frame is the run's
     assert box.playground.history == fresh.history
     frames.clear()
     lr.value = first                                               # kept: its last frame, once

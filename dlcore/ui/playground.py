@@ -21,11 +21,13 @@ sets with the given settings: no mouse-event widget is ever created at build tim
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 
 import ipywidgets as W
 
 from ..data import toy
 from .live import Ahead, _roomy, log_slider, neighbours
+from ..viz.playground import PlaygroundFigure
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
 from .static import frames_panel, static_mode
@@ -48,6 +50,22 @@ def png(fig):
     return buf.getvalue()
 
 
+_FIGURES = OrderedDict()     # layout key -> PlaygroundFigure, the last few
+
+
+def frame_png(pg):
+    """PNG of ``pg``'s current state, blitted into the figure of its layout (made once)."""
+    key = PlaygroundFigure.layout_key(pg)
+    if key not in _FIGURES:
+        _FIGURES[key] = PlaygroundFigure(pg)
+        if len(_FIGURES) > 8:
+            _FIGURES.popitem(last=False)
+    _FIGURES.move_to_end(key)
+    figure = _FIGURES[key]
+    figure.update(pg)
+    return figure.png()
+
+
 def trained(code, show=None):
     """Train ``Playground(code=code)``; returns (the final frame's PNG, the network, the
     history). ``show(png)``, when given, receives every frame as it is drawn (the animation);
@@ -55,12 +73,12 @@ def trained(code, show=None):
     pg, last = Playground(code=code), {}
 
     def frame(p):
-        last["png"], last["epoch"] = png(p.figure()), p.history[-1][0]
+        last["png"], last["epoch"] = frame_png(p), p.history[-1][0]
         show(last["png"])
 
     pg.train(on_frame=frame if show is not None else None)
     if last.get("epoch") != pg.history[-1][0]:      # training stopped between frames (divergence)
-        last["png"] = png(pg.figure())
+        last["png"] = frame_png(pg)
     return last["png"], pg.net, pg.history
 
 
