@@ -77,7 +77,7 @@ def _frame_data(pg):
 
 
 class PlaygroundFigure(BlitFigure):
-    """The figure of one data set, one network shape and one number of epochs (``layout_key``),
+    """The figure of one data set and one number of hidden units drawn (``layout_key``),
     laid out once; ``update(pg)`` shows a trained (or training) ``Playground``."""
 
     def __init__(self, pg, dpi=DPI):
@@ -113,10 +113,10 @@ class PlaygroundFigure(BlitFigure):
         x0 = LOSS_RECT[0] + (0 if self.classification else 0.06)
         ax = self.fig.add_axes((x0, LOSS_RECT[1], LOSS_RECT[2] - (x0 - LOSS_RECT[0]), LOSS_RECT[3]))
         self.loss_scale = LiveAxis(self, ax, "y", log=True, nbins=4, fontsize=8, grid=False)
+        self.epoch_scale = LiveAxis(self, ax, "x", nbins=5, fontsize=8, grid=False)   # epochs: no new layout
         self.losses = [self.dynamic(ax.plot([], [], color=LINE_COLORS[0], label="train")[0]),
                        self.dynamic(ax.plot([], [], color=LINE_COLORS[1], ls="--", label="test")[0])]
-        ax.set_xlim(0, max(pg.settings["epochs"], 1))
-        ax.set_xlabel("epoch", labelpad=1)
+        ax.set_xlabel("epoch")
         ax.set_title("loss (mean)", fontsize=9)
         ax.legend(fontsize=8, frameon=False)
         ax.tick_params(labelsize=8)
@@ -138,11 +138,11 @@ class PlaygroundFigure(BlitFigure):
 
     @staticmethod
     def layout_key(pg):
-        """What the layout depends on: the points (data, noise, seed, split, clicks, CSV), the
-        number of hidden units drawn, the epochs on the loss axis."""
+        """What the layout depends on: the points (data, noise, seed, split, clicks, CSV) and
+        the number of hidden units drawn."""
         s = pg.settings
         data = repr([s[k] for k in ("dataset", "noise", "seed", "test_fraction", "added", "removed", "csv")])
-        return data, s["layers"] == 0, min(s["neurons"], 8), s["epochs"]
+        return data, s["layers"] == 0, min(s["neurons"], 8)
 
     def update(self, pg):
         box, trace = _frame_data(pg)
@@ -155,9 +155,10 @@ class PlaygroundFigure(BlitFigure):
         shown = shown[np.isfinite(shown) & (shown > 0)]
         lo, hi = (shown.min(), shown.max()) if shown.size else (0.1, 1.0)
         self.loss_scale.set_limits(10 ** np.floor(np.log10(lo)), 10 ** np.ceil(np.log10(hi) + 1e-9))
+        self.epoch_scale.set_limits(0, max(pg.settings["epochs"], 1))
         for line, y in zip(self.losses, (h[:, 1], h[:, 2])):
             ok = np.isfinite(y) & (y > 0)
-            line.set_data(h[ok, 0], self.loss_scale.map(y[ok]))
+            line.set_data(self.epoch_scale.map(h[ok, 0]), self.loss_scale.map(y[ok]))
         self.summary.set_text(_summary(pg))
         for u, image in enumerate(self.units):
             v = trace.a[1][:, u].reshape(GRID, GRID)

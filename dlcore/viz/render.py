@@ -342,7 +342,7 @@ class BlitFigure:
             canvas.draw()
             self.fig.set_layout_engine("none")
         else:
-            canvas.draw()           # a renderer for the regions below
+            canvas.get_renderer()   # placed axes: nothing to solve, and the first frame draws
         renderer = canvas.get_renderer()
         self._regions = [(axes, Bbox.from_extents(*box)) for axes, box in self.regions()]
         renderer.clear()
