@@ -268,6 +268,7 @@ def _roomy(control):
             and not control.layout.width:
         label = 7 * len(control.description) + 8 if control.style.description_width == "initial" else 80
         control.layout.width = f"{max(300, label + 96 + TRACK_PX)}px"
+        control.layout.max_width = "100%"      # a phone's page is narrower than that
     return control
 
 
