@@ -30,8 +30,8 @@ import ipywidgets as W
 
 from .a11y import name_sliders
 
-__all__ = ["Ahead", "Frames", "live_panel", "log_slider", "log_values", "neighbours", "one_blas_thread",
-           "BACKGROUND"]
+__all__ = ["Ahead", "Frames", "live_panel", "log_slider", "log_values", "neighbours", "roomy_slider",
+           "one_blas_thread", "BACKGROUND"]
 
 # ``DLCORE_BACKGROUND=0`` turns background computations off (the test suite does, so that
 # panels created by tests start no process and train nothing while other tests run).
@@ -259,7 +259,7 @@ def neighbours(w, value, reach=4):
 TRACK_PX = 160     # the least length of a slider's track in a row of controls
 
 
-def _roomy(control):
+def roomy_slider(control):
     """A slider in a row of controls, made wide enough for a track of ``TRACK_PX``: at
     ipywidgets' 300 px a long label left a track of 40-60 px (chapter 3's "neurons per
     hidden layer": 40 px, 5 px a step), too short to drag. The label's width is estimated
@@ -344,7 +344,7 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         shown = W.VBox([image, described], layout=W.Layout(flex="0 1 auto"))
         box = W.HBox([side, shown], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
     else:
-        row = W.HBox([_roomy(w) for w in controls.values()], layout=W.Layout(flex_flow="row wrap"))
+        row = W.HBox([roomy_slider(w) for w in controls.values()], layout=W.Layout(flex_flow="row wrap"))
         # the PNG at its own size (never wider than the page): stretched to the output's
         # width, as a VBox does by default, its text was blurred up to 2.4 times
         image.layout.align_self = "flex-start"

@@ -26,7 +26,7 @@ from collections import OrderedDict
 import ipywidgets as W
 
 from ..data import toy
-from .live import Ahead, _roomy, log_slider, neighbours
+from .live import Ahead, roomy_slider, log_slider, neighbours
 from ..viz.playground import PlaygroundFigure
 from .playground_model import ACTIVATIONS, DPI, Playground
 from .share import visible
@@ -39,7 +39,7 @@ CONTROLS = ("dataset", "noise", "test_fraction", "layers", "neurons", "activatio
 CLICK = ("add class 0", "add class 1", "remove nearest")
 # Sliders retrain while dragged, as every panel's do: a change restarts training, whose frames
 # (every 100 epochs, ≈ 0.2 s each) follow while the mouse moves; the front end sends the value
-# where the mouse is once the last change is drawn. Each track keeps ≥ 160 px (``_roomy``); the
+# where the mouse is once the last change is drawn. Each track keeps ≥ 160 px (``roomy_slider``); the
 # rows wrap where the page is narrower than three sliders.
 _SLIDER = dict(continuous_update=True, style={"description_width": "initial"})
 
@@ -229,7 +229,7 @@ def playground(code=None, controls=None, **settings):
                 w.observe(ahead, names="value")
     events = _mouse(image, on_click)
     retrain()
-    rows = [W.HBox([_roomy(widgets[n]) for n in group if n in shown], layout=W.Layout(flex_flow="row wrap"))
+    rows = [W.HBox([roomy_slider(widgets[n]) for n in group if n in shown], layout=W.Layout(flex_flow="row wrap"))
             for group in
             (("dataset", "activation", "seed", "upload"), ("noise", "test_fraction", "epochs"),
              ("layers", "neurons", "lr"), ("click",))]
