@@ -138,7 +138,9 @@ def test_row_panels_leave_room_to_drag_and_show_figures_at_their_size(browser, l
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.set_default_timeout(UI_S * 1000)
     try:
-        page.goto(lab.url("/lab/tree/row_panels.ipynb"), wait_until="domcontentloaded")
+        # a workspace of its own: the default one may restore chapter 10's tab from the test
+        # before, and Run All Cells then went to that tab (seen once in CI: no cell ran)
+        page.goto(lab.url("/lab/workspaces/row-panels/tree/row_panels.ipynb?reset"), wait_until="domcontentloaded")
         notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").first
         notebook.wait_for(state="visible")
         run_all(page, lab, notebook, len(cells))
