@@ -21,7 +21,8 @@ reference engine: see ``train/engines/__init__.py`` for why there is no other).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,9 +31,9 @@ from ..nn.losses import REDUCTIONS
 from ..nn.network import Network
 from . import engines
 from .record import Recorder
-from .stopping import History, Monitor
+from .stopping import History, Monitor, message
 
-__all__ = ["fit", "History"]
+__all__ = ["fit", "Training", "History"]
 
 EPOCH_LOSSES = ("auto", "full", "running")
 
@@ -92,30 +93,91 @@ def fit(network, X, T, lr, epochs=1000, batch_size=None, reduction="sum", tol=No
     engine : "auto" or "reference"
         How each epoch's updates are computed (see above).
     """
-    run = Run.checked(network, X, T, lr=lr, epochs=epochs, batch_size=batch_size,
-                      reduction=reduction, tol=tol, rng=rng, momentum=momentum, shuffle=shuffle,
-                      validation=validation, patience=patience, restore_best=restore_best,
-                      recorder=recorder, diverge_factor=diverge_factor, callback=callback,
-                      epoch_loss=epoch_loss, weight_decay=weight_decay, engine=engine)
-    steps = engines.build(run)
-    history = History()
-    monitor = Monitor(history, run)
-    E = float("nan")
-    # Overflow while diverging is detected from the loss, so numpy's own warnings would
-    # only repeat it (and flood a notebook); silence them here.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(1 if run.running else 0, run.epochs + 1):
-            if run.running:   # E of epoch e: the losses of its batches, each before its update
-                E = steps.epoch(epoch - 1) / (run.n if run.reduction == "mean" else 1)
-                E += run.weight_decay * run.network.penalty() if run.weight_decay else 0.0
-            else:             # E before epoch e's updates, on the whole training set
-                E = steps.loss()
-            if monitor.done(E, epoch):
-                break
-            if not run.running:
-                steps.epoch(epoch)
-    monitor.finish(E)
-    return history
+    training = Training(network, X, T, lr, epochs, batch_size, reduction, tol, rng,
+                        momentum=momentum, shuffle=shuffle, validation=validation,
+                        patience=patience, restore_best=restore_best, recorder=recorder,
+                        diverge_factor=diverge_factor, callback=callback, epoch_loss=epoch_loss,
+                        weight_decay=weight_decay, engine=engine)
+    return training.advance()
+
+
+class Training:
+    """``fit``'s loop, resumable: ``advance(until)`` runs epochs up to epoch ``until`` and
+    pauses; ``advance()`` runs to the end and returns the History (as ``fit`` does).
+
+    Arguments as for ``fit``. While paused after epoch e, ``ended_here()`` gives what
+    ``fit`` with ``epochs=e`` (and the same everything else) would have returned, and
+    ``history_until(k)`` the History of ``fit`` with ``epochs=k`` for any k ≤ e: the loop
+    runs the same computations in the same order whatever the budget, until the last epoch's
+    stop check. A panel uses this to follow an epochs slider without training from scratch.
+    """
+
+    def __init__(self, network, X, T, lr, epochs=1000, batch_size=None, reduction="sum",
+                 tol=None, rng=None, **options):
+        self.run = Run.checked(network, X, T, lr=lr, epochs=epochs, batch_size=batch_size,
+                               reduction=reduction, tol=tol, rng=rng, **{**_OPTIONS, **options})
+        self.steps = engines.build(self.run)
+        self.history = History()
+        self.monitor = Monitor(self.history, self.run)
+        self.epoch = 0 if self.run.running else -1    # the last epoch whose stop check ran
+        self.E = float("nan")
+        self.stopped = False
+
+    def advance(self, until=None):
+        """Run up to and including epoch ``until``'s stop check (None: to the end). Returns
+        the History once training has stopped, else None."""
+        run, steps = self.run, self.steps
+        until = run.epochs if until is None else min(check_int(until, "until", minimum=0), run.epochs)
+        # Overflow while diverging is detected from the loss, so numpy's own warnings would
+        # only repeat it (and flood a notebook); silence them here.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            while not self.stopped and self.epoch < until:
+                epoch = self.epoch + 1
+                if run.running:   # E of epoch e: the losses of its batches, each before its update
+                    E = steps.epoch(epoch - 1) / (run.n if run.reduction == "mean" else 1)
+                    E += run.weight_decay * run.network.penalty() if run.weight_decay else 0.0
+                else:             # the updates of the epoch before, then E on the whole training set
+                    if epoch > 0:
+                        steps.epoch(epoch - 1)
+                    E = steps.loss()
+                self.epoch, self.E = epoch, E
+                if self.monitor.done(E, epoch):
+                    self.stopped = True
+                    self.monitor.finish(E)
+        return self.history if self.stopped else None
+
+    def ended_here(self):
+        """``(history, params)``: the History and the parameters (``Network.get_params()``)
+        that ``fit`` with ``epochs`` = the epochs run so far would have given."""
+        if self.stopped:
+            return self.history, self.run.network.get_params()
+        if self.epoch < 1:
+            raise ValueError("no epoch has run yet: call advance(until) with until ≥ 1 first")
+        h = self.history_until(self.epoch)
+        best = self.monitor.best_params if self.run.restore_best else None
+        return h, (best if best is not None else self.run.network.get_params())
+
+    def history_until(self, epochs):
+        """The History of ``fit`` with ``epochs`` as its budget, for ``epochs`` ≤ the epochs
+        run so far (or any budget past the epoch where this training stopped)."""
+        h = self.history
+        if self.stopped and h.epochs <= epochs:
+            return replace(h, loss=list(h.loss), val_loss=list(h.val_loss))
+        if not 1 <= epochs <= self.epoch:
+            raise ValueError(f"epochs must be between 1 and the epochs run so far ({self.epoch}), "
+                             f"got {epochs}")
+        first = 1 if self.run.running else 0          # the epoch of loss[0]
+        out = History(loss=h.loss[:epochs + 1 - first], epochs=epochs, status="max_epochs")
+        out.final_loss = out.loss[-1]
+        for epoch, V in enumerate(h.val_loss[:epochs + 1 - first], start=first):
+            out.record_validation(V, epoch)             # Algorithm 1's best, as fit kept it
+        out.message = message(out, self.run.tol)
+        return out
+
+
+# fit's keyword-only options and their defaults, the one place they are written
+_OPTIONS = {k: p.default for k, p in inspect.signature(fit).parameters.items()
+            if p.kind is p.KEYWORD_ONLY}
 
 
 @dataclass(frozen=True)
