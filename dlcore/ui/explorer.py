@@ -16,7 +16,9 @@ Runs with the same seed start from the same standard-normal draws and see the ex
 the same order, so a pinned run and a new one differ only in the settings that were
 changed. Every run is a pure function of the settings and is kept (``dlcore.ui.live.Ahead``);
 while a slider is dragged the runs for the next few positions on either side are trained
-in the background, so the figure keeps up with the mouse.
+in the background, so the figure keeps up with the mouse. The epochs slider is followed by
+one training kept paused (``explorer_runs.Course``): more epochs train only the epochs
+added, fewer come from its history.
 
 On the static site (``dlcore.ui.static.static_mode()``, set by the book build) ``explorer()``
 returns precomputed frames instead (``dlcore.ui.explorer_static``).
@@ -29,16 +31,11 @@ import ipywidgets as W
 import numpy as np
 
 from .._validate import check_choice, check_int, check_real
-from ..data import datasets
-from ..nn.layers import Dense, Dropout
-from ..nn.network import Network
-from ..teaching.variance import predicted_variances
-from ..train.fit import fit
-from ..train.record import Recorder
-from ..viz.explorer import ExplorerFigure, layer_values
+from ..viz.explorer import ExplorerFigure
+from .explorer_runs import Course, _key, build_network, train
 from .explorer_static import run_alt, static_explorer
 from . import share
-from .live import Ahead, live_panel, log_slider, neighbours
+from .live import Ahead, live_panel, log_slider, neighbours, one_blas_thread
 from .static import static_mode
 
 __all__ = ["Explorer", "explorer", "build_network", "train", "DATASETS", "INITS", "ACTIVATIONS",
@@ -52,37 +49,11 @@ DEFAULTS = dict(dataset="noisy sine", lr=0.05, init="xavier", sigma=0.1, dropout
                 histograms="first iteration")
 PREFIX = "ex1"        # share codes of this panel, version 1
 MAX_DEPTH = 8         # the hidden-layers slider's maximum
+EPOCHS_MAX = 2000     # the epochs slider's maximum
 CONTROL_WIDTH = "325px"
 LABEL_WIDTH = "100px"
 CONTROLS = ("dataset", "activation", "init", "sigma", "lr", "depth", "width", "dropout", "epochs",
             "patience", "seed", "histograms")            # the panel's controls, in its order
-
-def _data(name, seed):
-    if name == "power plant":
-        d = datasets.power_plant()
-        return d.X, d.T, None, None, "sse"
-    if name == "noisy sine":
-        return (*datasets.noisy_sine(n_val=100, rng=seed), "sse")
-    return (*datasets.xor_blobs(n_train=100, n_val=100, rng=seed), "binary_cross_entropy")
-
-
-def build_network(n_in, n_out, *, depth, width, activation, init, sigma, dropout, loss, seed):
-    """``depth`` hidden layers of ``width`` units (each followed by dropout when rate > 0)
-    and an output layer: logistic for binary cross-entropy, otherwise linear, except on
-    the power-plant data whose lecture network uses the hidden activation throughout."""
-    rng = np.random.default_rng(seed)
-    layers, fan_in = [], n_in
-    for _ in range(depth):
-        layers.append(Dense(fan_in, width, activation, init=init, rng=rng,
-                            init_kwargs={"sigma": sigma} if init == "normal" else None))
-        if dropout > 0:
-            layers.append(Dropout(dropout))
-        fan_in = width
-    out_act = "logistic" if loss == "binary_cross_entropy" else ("linear" if n_in == 1 else activation)
-    layers.append(Dense(fan_in, n_out, out_act, init=init, rng=rng,
-                        init_kwargs={"sigma": sigma} if init == "normal" else None))
-    return Network(layers, loss=loss)
-
 
 def validate(s):
     """Check a settings dict (every key of ``DEFAULTS``); raises ValueError/TypeError."""
@@ -100,56 +71,6 @@ def validate(s):
     check_int(s["seed"], "seed", minimum=0)
 
 
-def _key(settings):
-    """Settings as a hashable key; floats to 10 significant digits, so a value the browser
-    computed and the same value computed here are one key."""
-    return tuple(sorted((k, float(f"{v:.10g}") if isinstance(v, float) else v) for k, v in settings.items()))
-
-
-def train(key, progress=None):
-    """Train with the settings of ``key`` (see ``_key``); returns the run: ``history``,
-    per-layer ``values`` of z, a and δ (float32), ``names``, ``settings`` and eq. 58's
-    ``predicted`` variances (first-iteration histograms only, else None).
-
-    ``progress(epoch, partial)``, if given, is called after every epoch; ``partial()``
-    returns the run so far (its history until this epoch, the values at these weights)."""
-    s = dict(key)
-    X, T, Xv, Tv, loss = _data(s["dataset"], s["seed"])
-    net = build_network(X.shape[1], T.shape[1], depth=s["depth"], width=s["width"],
-                        activation=s["activation"], init=s["init"], sigma=s["sigma"],
-                        dropout=s["dropout"], loss=loss, seed=s["seed"])
-    dense = [l for l, layer in enumerate(net.layers, start=1) if isinstance(layer, Dense)]
-    rec, first = Recorder(epochs=[0]), s["histograms"] == "first iteration"
-    predicted = None
-    with np.errstate(all="ignore"):
-        if first:   # eq. 58 uses the weights as drawn, before any update
-            trace = net.forward(X)
-            delta_out = float(np.var(net.backward(trace, T, reduction="mean").delta[dense[-1]]))
-            predicted = predicted_variances(net, X, delta_out)
-            predicted["z"][-1] = np.nan        # one output unit: its z has no spread to predict
-        names = [f"hidden {i + 1}" for i in range(len(dense) - 1)] + ["output"]
-
-        def run(h):
-            """The run at the network's current weights: its values, and ``h`` as its history."""
-            at = rec[0] if first and len(rec) else _capture(net, X, T)    # the first or the latest iteration
-            values = {q: [v.astype(np.float32) for v in vs] for q, vs in layer_values(at, dense).items()}
-            return {"history": h, "values": values, "settings": s, "predicted": predicted, "names": names}
-
-        callback = None if progress is None else (lambda epoch, _, h: progress(epoch, lambda: run(h)))
-        h = fit(net, X, T, lr=s["lr"], epochs=s["epochs"], reduction="mean", rng=s["seed"] + 1,
-                validation=None if Xv is None else (Xv, Tv),
-                patience=(s["patience"] or None) if Xv is not None else None, recorder=rec, callback=callback)
-        return run(h)
-
-
-def _capture(net, X, T):
-    """One (deterministic) iteration's z, a, δ and ∂E/∂W at the network's weights, recorded."""
-    trace = net.forward(X)
-    rec = Recorder(epochs=[0])
-    rec.capture(0, trace, net.backward(trace, T, reduction="mean"))
-    return rec[0]
-
-
 class Explorer:
     """The logic of the panel, independent of the widgets (see the module docstring)."""
 
@@ -164,15 +85,34 @@ class Explorer:
         self.pinned = None
         self.figure = None
         self.current = None
+        self.course = None     # the training that follows the epochs slider (explorer_runs.Course)
 
     push = None    # set by the panel: shows the current picture (frames while a run trains here)
     every = 0.25   # seconds between those frames
 
     def run(self, **changes):
         """The run for the current settings (with ``changes``), trained once and kept."""
+        s = {**self.settings, **changes}
+        key = _key(s)
+        if not self.runs.done(key) and self._course(s) is not None:
+            with one_blas_thread():    # as Ahead trains: the other core is the background's
+                run = self.course.run(s["epochs"], progress=None if changes else self._progress())
+            self.runs.put(key, run)
+            return run
         if self.push is None or changes:
-            return self.runs.get(_key({**self.settings, **changes}))
-        return self.runs.get(_key(self.settings), wait=self.every, progress=self._progress())
+            return self.runs.get(key)
+        return self.runs.get(key, wait=self.every, progress=self._progress())
+
+    def _course(self, s):
+        """The course that answers ``s`` (see ``explorer_runs.Course``), kept when it does or
+        started when ``s`` differs from the run shown only in its epochs; else None."""
+        if self.course is not None and self.course.missing(s) is not None:
+            return self.course
+        shown = self.current["settings"] if self.current is not None else None
+        if shown is not None and _key({**shown, "epochs": s["epochs"]}) == _key(s):
+            self.course = Course(s, budget=max(EPOCHS_MAX, s["epochs"]))
+            return self.course
+        return None
 
     def _progress(self):
         """``train``'s progress: every ``every`` seconds, the run so far drawn and pushed to
@@ -231,8 +171,12 @@ class Explorer:
         return self.draw()
 
     def pending(self, **changes):
-        """True when the run for these settings still has to be trained."""
-        return not self.runs.done(_key({**self.settings, **changes}))
+        """True when the run for these settings still has to be trained (more than a few epochs)."""
+        s = {**self.settings, **changes}
+        if self.runs.done(_key(s)):
+            return False
+        missing = self.course.missing(s) if self.course is not None else None
+        return missing is None or missing > 100
 
     def plan_around(self, name, values):
         """Train, in the background, the runs for ``values`` of setting ``name``."""
@@ -266,7 +210,8 @@ def _controls(s):
         "width": W.IntSlider(value=s["width"], min=2, max=100, description="units per layer", **slider),
         "dropout": W.FloatSlider(value=s["dropout"], min=0, max=0.8, step=0.05,
                                  description="dropout rate", **slider),
-        "epochs": W.IntSlider(value=s["epochs"], min=10, max=2000, step=10, description="epochs", **slider),
+        "epochs": W.IntSlider(value=s["epochs"], min=10, max=max(EPOCHS_MAX, s["epochs"]), step=10,
+                              description="epochs", **slider),
         "patience": W.IntSlider(value=s["patience"], min=0, max=200, step=5,
                                 description="patience", tooltip="early stopping: epochs without a better "
                                 "validation loss before training stops (0: off)", **slider),
@@ -311,7 +256,8 @@ def explorer(code=None, controls=None, **settings):
 
     def ahead(change):
         name = next(k for k, w in controls.items() if w is change["owner"])
-        ex.plan_around(name, neighbours(change["owner"], change["new"]))
+        if name != "epochs":     # the epochs slider is followed by ex.course, not trained ahead
+            ex.plan_around(name, neighbours(change["owner"], change["new"]))
 
     for w in controls.values():
         if isinstance(w, (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):

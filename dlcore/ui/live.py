@@ -119,10 +119,11 @@ class Ahead:
         if future is None:
             with one_blas_thread():
                 value = self.compute(key, **kwargs)
-        self._store(key, value)
+        self.put(key, value)
         return value
 
-    def _store(self, key, value):
+    def put(self, key, value):
+        """Keep ``value`` as the result for ``key`` (computed elsewhere)."""
         with self._lock:
             self._results[key] = value
             while len(self._results) > self.max_items:
@@ -161,7 +162,7 @@ class Ahead:
 
     def _finished(self, key, future):
         if not future.cancelled() and future.exception() is None:
-            self._store(key, future.result())
+            self.put(key, future.result())
         with self._lock:
             self._futures.pop(key, None)
         self._feed()
