@@ -15,6 +15,10 @@ Debian's Chromium runs every cell, then for every slider of every panel:
    the images that load between mouse-down and mouse-up are counted, beside the number
    of times the handle's value changed (a drag that did not move the handle shows 0/0).
 
+Dropdowns (``--dropdowns``; always for a panel without sliders, such as chapter 8's): every
+option chosen in turn and then the first again, cold and then warm, timed from the select's
+``change`` event to the new image's ``load``.
+
 Each slider is measured in turn, the others at the panel's own setting (each slider is put
 back with the keyboard after its drag).
 
@@ -72,6 +76,8 @@ PANELS = {
                     "descent_panel(batch='mini-batches of 5', lr=0.3, momentum=0.0, epochs=10)",
     "ch07-backprop": "from dlcore.chapters.ch07_backprop import backprop_panel\n"
                      "backprop_panel(lr=0.2, activation='logistic')",
+    "ch08-delta": "from dlcore.chapters.ch08_matrix_form import delta_panel\n"
+                  "delta_panel(example=1, neuron=7, activation='logistic')",
     "ch09-relu": "from dlcore.chapters.ch09_relu import relu_panel\nrelu_panel(lr=0.2, activation='relu')",
     "ch10-explorer": "from dlcore.ui.explorer import explorer\n"
                      "explorer(dataset='xor blobs', activation='linear', init='normal', sigma=0.01,\n"
@@ -100,6 +106,7 @@ RECORDER = """(cell) => {
   const rec = {loads: [], busy: [], downs: []};
   cell.addEventListener('load', (e) => { if (e.target.tagName === 'IMG') rec.loads.push(performance.now()); }, true);
   cell.addEventListener('pointerdown', () => rec.downs.push(performance.now()), true);
+  cell.addEventListener('change', (e) => { if (e.target.tagName === 'SELECT') rec.downs.push(performance.now()); }, true);
   new MutationObserver(() => {
     const t = Array.from(cell.querySelectorAll('.widget-html')).map(e => e.textContent).join(' ');
     if (/…|\\.\\.\\.|training/i.test(t)) rec.busy.push(performance.now());
@@ -200,6 +207,57 @@ def drag(page, lab, cell, track):
     return during, moved
 
 
+def choose_and_wait(page, cell, select, value, timeout_ms):
+    """Pick ``value`` in a dropdown; (latency ms from its change event to the new image's
+    load, busy shown before the image)."""
+    t0 = page.evaluate("() => performance.now()")
+    select.select_option(value)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        got = page.evaluate("""(args) => {
+            const r = args[0].__rec, t0 = args[1];
+            const downs = r.downs.filter(t => t > t0);
+            if (!downs.length) return null;
+            const loads = r.loads.filter(t => t > downs[0]);
+            if (!loads.length) return null;
+            return [downs[0], loads[0], r.busy.some(t => t > downs[0] && t < loads[0])];
+        }""", [cell, t0])
+        if got:
+            return got[1] - got[0], got[2]
+        time.sleep(0.005)
+    return None, False
+
+
+def pick_sweep(page, lab, cell, select, timeout_ms):
+    """Every other option of a dropdown in turn, then its own again."""
+    start = select.input_value()
+    options = [o for o in select.locator("option").evaluate_all("(os) => os.map(o => o.value)") if o != start]
+    out = []
+    for value in options + [start]:
+        out.append(choose_and_wait(page, cell, select, value, timeout_ms))
+        wait_idle(lab)
+        time.sleep(0.1)
+    return out
+
+
+def measure_dropdowns(page, lab, cell, args):
+    """Dropdown by dropdown: every option once (cold), a pause, every option again (warm)."""
+    handle = cell.element_handle()
+    selects = [s for s in cell.locator("select").all() if s.is_enabled()]
+    cold, warm, by_dropdown = [], [], {}
+    for select in selects:
+        label = select.evaluate("(s) => { const w = s.closest('.widget-dropdown'); "
+                                "const l = w && w.querySelector('.widget-label'); return l ? l.textContent : '?'; }")
+        select.scroll_into_view_if_needed()
+        c = pick_sweep(page, lab, handle, select, args.timeout * 1000)
+        time.sleep(args.settle)
+        wait_idle(lab)
+        w = pick_sweep(page, lab, handle, select, args.timeout * 1000)
+        cold, warm = cold + c, warm + w
+        by_dropdown[label] = {"cold": c, "warm": w}
+    return {"dropdowns": len(selects), "cold": cold, "warm": warm, "by_dropdown": by_dropdown}
+
+
 def wait_idle(lab, timeout_s=60):
     deadline = time.monotonic() + timeout_s
     while not lab.kernels_idle() and time.monotonic() < deadline:
@@ -246,6 +304,18 @@ def put_back(page, lab, track, start, most=400):
     wait_idle(lab)
 
 
+def dropdown_summary(name, r):
+    cold = [lat for lat, _ in r["cold"] if lat is not None]
+    warm = [lat for lat, _ in r["warm"] if lat is not None]
+    missing = sum(lat is None for lat, _ in r["cold"] + r["warm"])
+    slow = [busy for lat, busy in r["cold"] if lat is not None and lat > 150]
+    return (f"{name:<21} {r['dropdowns']:>2} dropdowns cold p50 {percentile(cold, 50):6.0f} p95 "
+            f"{percentile(cold, 95):6.0f} max {max(cold, default=float('nan')):6.0f}   warm p50 "
+            f"{percentile(warm, 50):6.0f} p95 {percentile(warm, 95):6.0f} ms   busy shown for slow "
+            f"choices: {'yes' if all(slow) else 'NO'} ({len(slow)})"
+            + (f"   no image after {missing} choices" if missing else ""))
+
+
 def summary(name, r):
     cold = [lat for lat, _ in r["cold"] if lat is not None]
     warm = [lat for lat, _ in r["warm"] if lat is not None]
@@ -267,6 +337,8 @@ def main():
     parser.add_argument("--settle", type=float, default=5.0, help="seconds between the sweeps")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for an image")
     parser.add_argument("--json", type=Path, help="also write the raw numbers here")
+    parser.add_argument("--dropdowns", action="store_true",
+                        help="also measure every dropdown (always for a panel without sliders)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -276,7 +348,7 @@ def main():
     root = tmp / "notebooks"
     root.mkdir()
     (root / "panels.ipynb").write_text(json.dumps(notebook(args.panels)))
-    results = {}
+    results, picks = {}, {}
     settings = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
                 "@jupyterlab/docmanager-extension:plugin": {"autosave": False}}
     with lab_server(root, tmp / "lab", user_settings=settings,
@@ -291,18 +363,21 @@ def main():
         cells = nb.locator(".jp-CodeCell").all()
         for name, cell in zip(args.panels, cells):
             r = measure_panel(page, lab, cell, args)
-            if r is None:
-                print(f"{name:<21} no slider")
-                continue
-            results[name] = r
-            print(summary(name, r), flush=True)
+            if r is not None:
+                results[name] = r
+                print(summary(name, r), flush=True)
+            if args.dropdowns or r is None:      # a panel of dropdowns only is measured by them
+                d = measure_dropdowns(page, lab, cell, args)
+                if d["dropdowns"]:
+                    picks[name] = d
+                    print(dropdown_summary(name, d), flush=True)
         browser.close()
     print("after: load average", " ".join(f"{x:.2f}" for x in os.getloadavg()))
-    warm = [lat for r in results.values() for lat, _ in r["warm"] if lat is not None]
+    warm = [lat for r in [*results.values(), *picks.values()] for lat, _ in r["warm"] if lat is not None]
     print(f"all panels, warm: p50 {percentile(warm, 50):.0f} ms, p95 {percentile(warm, 95):.0f} ms "
-          f"(median of per-panel p50: {statistics.median(percentile([l for l, _ in r['warm'] if l], 50) for r in results.values()):.0f} ms)")
+          f"(median of per-panel p50: {statistics.median(percentile([l for l, _ in r['warm'] if l], 50) for r in [*results.values(), *picks.values()]):.0f} ms)")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps({**results, "dropdowns": picks}, indent=1))
 
 
 if __name__ == "__main__":

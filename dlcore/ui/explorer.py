@@ -245,7 +245,6 @@ def explorer(code=None, controls=None, **settings):
         every["sigma"].disabled = ex.settings["init"] != "normal"
         every["patience"].disabled = ex.settings["dataset"] == "power plant"    # no validation data
         ex.draw()
-        code_box.value = ex.code()
 
     def busy(**values):
         return "training this setting …" if ex.pending(**values) else None
@@ -254,14 +253,14 @@ def explorer(code=None, controls=None, **settings):
                      alt=lambda **_: run_alt(ex.current), controls_width="335px")
     box.children[0].children = tuple(box.children[0].children) + (pin, code_box)
 
-    def ahead(change):
+    def after(change):   # observed after the redraw: the new image is on its way first
+        code_box.value = ex.code()
         name = next(k for k, w in controls.items() if w is change["owner"])
-        if name != "epochs":     # the epochs slider is followed by ex.course, not trained ahead
-            ex.plan_around(name, neighbours(change["owner"], change["new"]))
+        if name != "epochs" and isinstance(change["owner"], (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):
+            ex.plan_around(name, neighbours(change["owner"], change["new"]))   # epochs: ex.course
 
     for w in controls.values():
-        if isinstance(w, (W.FloatLogSlider, W.FloatSlider, W.IntSlider)):
-            w.observe(ahead, names="value")
+        w.observe(after, names="value")
 
     def on_pin(change):
         ex.pin() if change["new"] else ex.unpin()
