@@ -290,17 +290,19 @@ def measure_panel(page, lab, cell, args):
 
 
 def put_back(page, lab, track, start, most=400):
-    """Return a slider to where it started (Home, then → step by step), so that the next
-    slider is measured at the panel's own setting and not where the drag left this one
-    (chapter 3's width slider was measured at one layer, where width changes nothing)."""
+    """Return a slider to where it started (End, then ← step by step, handle by handle, the
+    upper one first), so that the next control is measured at the panel's own setting and
+    not where the drag left this one (chapter 3's width slider was measured at one layer,
+    where width changes nothing; chapter 1's slope at a z range where it showed nothing)."""
     time.sleep(0.5)                       # past the drag's tap transition
-    knob = track.locator(".noUi-handle").first
-    knob.focus()
-    page.keyboard.press("Home")
-    for _ in range(most):
-        if handle_values(track) == start:
-            break
-        page.keyboard.press("ArrowRight")
+    knobs = track.locator(".noUi-handle").all()
+    for i in reversed(range(len(knobs))):
+        knobs[i].focus()
+        page.keyboard.press("End")
+        for _ in range(most):
+            if handle_values(track)[i] == start[i]:
+                break
+            page.keyboard.press("ArrowLeft")
     wait_idle(lab)
 
 

@@ -58,6 +58,8 @@ def test_back_to_fewer_epochs_when_the_run_does_not_depend_on_where_it_ends(case
     assert course.missing({**other, "epochs": 300}) is None     # other settings: not this course
     with pytest.raises(ValueError, match=r"between 1 and this course's budget \(400\), got 500"):
         course.run(500)
+    with pytest.raises(ValueError, match="budget"):
+        Course(s, budget=0)
 
 
 def test_the_panel_follows_the_epochs_slider_with_one_training():

@@ -8,7 +8,7 @@ from dlcore.nn import perceptron  # noqa: E402
 from dlcore.viz import regions  # noqa: E402
 
 pytest.importorskip("ipywidgets")
-from helpers import figure_text, panel_png  # noqa: E402
+from helpers import description, figure_text, panel_png  # noqa: E402
 
 from dlcore.chapters import ch01_neurons as ch01  # noqa: E402
 from dlcore.chapters import ch02_perceptrons as ch02  # noqa: E402
@@ -109,6 +109,24 @@ def test_activation_panel_redraws_and_enables_the_slope_only_when_used():
     assert panel_png(panel) != third
     act.value = "prelu"
     assert slope.value == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("met, kept", [((6.0, 6.0), (6.0, 6.5)), ((20.0, 20.0), (19.5, 20.0)),
+                                       ((-20.0, -20.0), (-20.0, -19.5))])
+def test_activation_panel_survives_the_z_range_handles_meeting(met, kept):
+    # the browser's range slider lets a student drag one handle onto the other; an empty
+    # range used to raise in the callback, and every later change then raised again: the
+    # figure stayed as it was for the rest of the session
+    panel = ch01.activation_panel("leaky_relu", (-6, 6))
+    zr, slope, act = (panel.controls[k] for k in ("z_range", "slope", "activation"))
+    zr.value = met
+    assert zr.value == kept
+    before = panel_png(panel)
+    slope.value = 0.5
+    after_slope = panel_png(panel)
+    act.value = "logistic"
+    assert len({before, after_slope, panel_png(panel)}) == 3          # still follows the controls
+    assert f"between {kept[0]:g} and {kept[1]:g}" in description(panel, f"between {kept[0]:g}")
 
 
 @pytest.mark.parametrize("kwargs, exc, word", [

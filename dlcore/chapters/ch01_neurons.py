@@ -230,6 +230,9 @@ _LABELS = {"threshold": "threshold", "logistic": "logistic", "tanh": "tanh", "re
 _PARAM_DEFAULT = {"leaky_relu": 0.01, "prelu": 0.25}      # Kelleher eq. 45 and a common λ
 
 
+Z_STEP = 0.5    # the z-range slider's step
+
+
 def activation_panel(activation="logistic", z_range=(-6.0, 6.0), param=None):
     """Dropdown of activations, a z-range slider and (for leaky/parametric ReLU) the slope
     α or λ for z < 0 → φ(z) and φ'(z) side by side.
@@ -260,13 +263,18 @@ def activation_panel(activation="logistic", z_range=(-6.0, 6.0), param=None):
     controls = {
         "activation": W.Dropdown(options=[(_LABELS[a], a) for a in ACTIVATIONS], value=activation,
                                  description="activation"),
-        "z_range": W.FloatRangeSlider(value=z_range, min=-20, max=20, step=0.5, description="z range",
+        "z_range": W.FloatRangeSlider(value=z_range, min=-20, max=20, step=Z_STEP, description="z range",
                                       readout_format=".1f", style=STYLE),
         "slope": W.FloatSlider(value=start, min=0.0, max=1.0, step=0.01, description="slope for z < 0 (α or λ)",
                                readout_format=".2f", style=STYLE, disabled=activation not in _PARAM_DEFAULT)}
     chosen = {"name": activation}
 
     def show(activation, z_range, slope):
+        lo, hi = z_range
+        if hi - lo < Z_STEP:     # the two handles met (the slider lets them): keep one step apart
+            lo, hi = (lo, lo + Z_STEP) if lo + Z_STEP <= 20 else (hi - Z_STEP, hi)
+            controls["z_range"].value = (lo, hi)                         # redraws once more
+            return
         if activation != chosen["name"]:          # a new activation starts at its usual slope
             chosen["name"] = activation
             controls["slope"].disabled = activation not in _PARAM_DEFAULT

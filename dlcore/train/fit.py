@@ -14,10 +14,12 @@ and the usual PyTorch loop report, also free; ``epoch_loss="full"`` then costs o
 forward pass over the whole set per epoch.
 When training stops, and Algorithm 1's early stopping, are ``train/stopping.py``.
 
-The loop below is the only training loop. How one epoch of updates is computed is an
-*engine* (``train/engines/``); the reference engine runs ``Network.forward``/``backward`` and
-``SGD.step`` batch by batch, and ``"auto"`` picks the fastest engine that applies (today the
-reference engine: see ``train/engines/__init__.py`` for why there is no other).
+``Training.advance`` holds the training loop: ``fit`` runs it to the end (``fit_stack`` in
+``rates.py`` runs K networks of one shape side by side and is tested against it). How one
+epoch of updates is computed is an *engine* (``train/engines/``); the reference engine runs
+``Network.forward``/``backward`` and ``SGD.step`` batch by batch, and ``"auto"`` picks the
+fastest engine that applies (today the reference engine: see ``train/engines/__init__.py``
+for why there is no other).
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import copy
 
 import numpy as np
 
+from .._validate import check_int
 from ..data import datasets
 from ..nn.layers import Dense, Dropout
 from ..nn.network import Network
@@ -81,6 +82,7 @@ class Course:
     """
 
     def __init__(self, settings, budget):
+        budget = check_int(budget, "budget", minimum=1)
         s = self.settings = dict(_key(settings))   # floats as the key has them: one run per key
         self.base = _key({**s, "epochs": 0})
         self.X, self.T, Xv, Tv, loss = _data(s["dataset"], s["seed"])

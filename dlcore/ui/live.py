@@ -330,7 +330,7 @@ def live_panel(controls, figure, update, *, busy=None, alt=None, controls_width=
         update(**v)
         image.value = figure.png()
         if alt is not None:
-            describe_later(v)
+            describe_later(values())     # as update left them (it may have moved a control)
         if message:
             status.value = ""
 
