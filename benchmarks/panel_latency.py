@@ -147,12 +147,20 @@ def click_and_wait(page, cell, track, x, y, timeout_ms):
     time.sleep(0.05)
     if handle_values(track) == before:
         return None
+    return image_after(page, cell, t0, timeout_ms)
+
+
+def image_after(page, cell, t0, timeout_ms):
+    """(ms from the first input event after ``t0`` to the first image loaded after it, busy
+    message shown in between), or (None, False) when no image came within ``timeout_ms``."""
     deadline = time.monotonic() + timeout_ms / 1000
     while time.monotonic() < deadline:
         got = page.evaluate("""(args) => {
             const r = args[0].__rec, t0 = args[1];
-            const loads = r.loads.filter(t => t > t0), downs = r.downs.filter(t => t > t0);
-            if (!loads.length || !downs.length) return null;
+            const downs = r.downs.filter(t => t > t0);
+            if (!downs.length) return null;
+            const loads = r.loads.filter(t => t > downs[0]);
+            if (!loads.length) return null;
             return [downs[0], loads[0], r.busy.some(t => t > downs[0] && t < loads[0])];
         }""", [cell, t0])
         if got:
@@ -212,20 +220,7 @@ def choose_and_wait(page, cell, select, value, timeout_ms):
     load, busy shown before the image)."""
     t0 = page.evaluate("() => performance.now()")
     select.select_option(value)
-    deadline = time.monotonic() + timeout_ms / 1000
-    while time.monotonic() < deadline:
-        got = page.evaluate("""(args) => {
-            const r = args[0].__rec, t0 = args[1];
-            const downs = r.downs.filter(t => t > t0);
-            if (!downs.length) return null;
-            const loads = r.loads.filter(t => t > downs[0]);
-            if (!loads.length) return null;
-            return [downs[0], loads[0], r.busy.some(t => t > downs[0] && t < loads[0])];
-        }""", [cell, t0])
-        if got:
-            return got[1] - got[0], got[2]
-        time.sleep(0.005)
-    return None, False
+    return image_after(page, cell, t0, timeout_ms)
 
 
 def pick_sweep(page, lab, cell, select, timeout_ms):
