@@ -3,6 +3,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import dlcore as dl  # noqa: E402
+
 from dlcore.chapters.ch14_convolution import KELLEHER_FILTER, kelleher_four  # noqa: E402
 from dlcore.viz import (
     curves,  # noqa: E402
@@ -106,6 +108,22 @@ def test_conv_panel_draws_and_follows_its_controls():
     ker.value = list(ch14.KERNELS)[1]
     img.value = ch14.IMAGES[1]
     assert _png(panel)
+
+
+def test_conv_panel_loads_the_other_image_in_the_background(monkeypatch):
+    import time
+    from dlcore.ui import live
+    monkeypatch.setattr(live, "BACKGROUND", True)
+    monkeypatch.setattr(ch14, "_IMAGES", live.Ahead(ch14._load_image, max_items=2))
+    ch14.conv_panel(image=ch14.IMAGES[0])
+    deadline = time.monotonic() + 120
+    while not ch14._IMAGES.done(ch14.IMAGES[1]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ch14._IMAGES.done(ch14.IMAGES[1])        # loaded without being asked for
+    got = ch14._image(ch14.IMAGES[1])               # from the background process: the digits' 4
+    d = dl.datasets.digits(seed=0)
+    four = d.X_test[np.flatnonzero(d.y_test == 4)[0]].reshape(8, 8) * 255
+    np.testing.assert_array_equal(got, np.round(four))
 
 
 def test_conv_figure_and_its_errors():

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from functools import lru_cache
 
 import ipywidgets as W
 import numpy as np
@@ -16,7 +15,7 @@ from matplotlib.patches import Rectangle
 from .._validate import check_choice, check_int
 from ..nn.activations import get as _get_activation
 from ..nn.conv import correlate2d, pair
-from ..ui.live import live_panel
+from ..ui.live import Ahead, live_panel
 from ..ui.panel import STYLE
 from ..ui.static import frames_panel, static_mode
 from ..viz.images import annotate_values, as_image, show_image
@@ -126,14 +125,22 @@ KERNELS = {
 IMAGES = ("the 4 of Figure 31", "a handwritten 4 (digits, ×255)")
 
 
-@lru_cache(maxsize=4)
-def _image(name):
+def _load_image(name):
     if name == IMAGES[0]:
         return kelleher_four()
     from ..data.datasets import digits
     d = digits(seed=0)
     k = int(np.flatnonzero(d.y_test == 4)[0])
     return np.round(d.X_test[k].reshape(8, 8) * 255.0)
+
+
+# The handwritten 4 comes from scikit-learn's digits, whose import takes ≈ 0.7 s: the panel
+# loads it in the background, so choosing it first is not a 0.8 s wait (benchmarks/panel_latency.py).
+_IMAGES = Ahead(_load_image, max_items=len(IMAGES))
+
+
+def _image(name):
+    return _IMAGES.get(name)
 
 
 def _check(image, kernel, stride, padding):
@@ -200,6 +207,7 @@ def conv_panel(image=IMAGES[0], kernel=next(iter(KERNELS)), stride=1, padding=0)
                 "padding": W.IntSlider(value=padding, min=0, max=2, description="padding"),
                 "window": W.IntSlider(value=0, min=0, max=0, description="window")}
     current = _Current()
+    _IMAGES.plan([name for name in IMAGES if name != image])
 
     def show(image, kernel, stride, padding, window):
         h, w = (np.array(_image(image).shape) + 2 * padding - 3) // stride + 1
