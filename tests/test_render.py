@@ -2,6 +2,7 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from dlcore.viz.render import BlitFigure
@@ -52,3 +53,34 @@ def test_a_placed_figure_keeps_its_places_and_solves_no_layout():
     laid = _Titled()
     laid.png()
     assert not np.allclose(laid.ax.get_position().bounds, place)     # a constrained layout moved its axes
+
+
+def _ink_columns(buf):
+    """First and last column holding ink (dark pixels) in an (h, w, 4) buffer."""
+    cols = np.flatnonzero((buf[..., :3].min(axis=2) < 128).any(axis=0))
+    return int(cols[0]), int(cols[-1])
+
+
+
+@pytest.mark.parametrize("s", ["leaky ReLU (α = 0.5)", "training … epoch 1,200 of 2,000",
+                               "var(δ) = 3e−5", "WWWW iiii"])
+def test_glyph_text_sets_a_string_where_matplotlib_does(s):
+    # GlyphText places cached glyphs at their advances: its ink must start and end where
+    # matplotlib's own drawing of the same Text does (before matplotlib 3.10 the advances
+    # were read 8 times too wide, and every changing text was spread out past the figure)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from dlcore.viz.render import GlyphText
+    fig = Figure(figsize=(6, 1), dpi=80)
+    FigureCanvasAgg(fig)
+    text = fig.text(0.05, 0.4, s, fontsize=10, ha="left", va="baseline")
+    fig.canvas.draw()
+    reference = np.asarray(fig.canvas.buffer_rgba()).copy()
+    text.set_visible(False)
+    fig.canvas.draw()
+    text.set_visible(True)
+    ours = np.asarray(fig.canvas.buffer_rgba()).copy()
+    assert GlyphText.supports(text)
+    GlyphText(80).draw(ours, text)
+    (l0, r0), (l1, r1) = _ink_columns(reference), _ink_columns(ours)
+    assert abs(l1 - l0) <= 2 and abs(r1 - r0) <= 2 + 0.02 * (r0 - l0)   # no kerning: a pixel or two

@@ -35,6 +35,7 @@ import zlib
 from collections import OrderedDict
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
@@ -115,7 +116,9 @@ class GlyphText:
                 mask, dx, dy = np.zeros((0, 0), np.uint8), 0, 0
             font = get_font(key[0])
             font.set_size(key[1], self.dpi)
-            advance = font.load_char(ord(ch)).horiAdvance / 64
+            # 26.6 fixed point; matplotlib < 3.10 renders with a horizontal hinting factor
+            # (rcParams["text.hinting_factor"], 8), by which the advance is scaled too
+            advance = font.load_char(ord(ch)).horiAdvance / 64 / (rcParams.get("text.hinting_factor") or 1)
             self._glyphs[key, ch] = (mask, dx, dy, advance)
         return self._glyphs[key, ch]
 
