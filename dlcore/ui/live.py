@@ -269,6 +269,10 @@ def roomy_slider(control):
     if isinstance(control, (W.IntSlider, W.FloatSlider, W.FloatLogSlider, W.SelectionSlider)) \
             and not control.layout.width:
         label = 7 * len(control.description) + 8 if control.style.description_width == "initial" else 80
+        if control.style.description_width == "initial":
+            # a width of its own: sized to its text ("initial"), the label's first letter lost
+            # a pixel or two of ink at its left edge (chapter 12's "weight decay λ")
+            control.style.description_width = f"{label}px"
         control.layout.width = f"{max(300, label + 96 + TRACK_PX)}px"
         control.layout.max_width = "100%"      # a phone's page is narrower than that
     return control
