@@ -116,9 +116,8 @@ class GlyphText:
                 mask, dx, dy = np.zeros((0, 0), np.uint8), 0, 0
             font = get_font(key[0])
             font.set_size(key[1], self.dpi)
-            # 26.6 fixed point; matplotlib < 3.10 renders with a horizontal hinting factor
-            # (rcParams["text.hinting_factor"], 8), by which the advance is scaled too
-            advance = font.load_char(ord(ch)).horiAdvance / 64 / (rcParams.get("text.hinting_factor") or 1)
+            hinting = rcParams.get("text.hinting_factor") or 1   # 8 before matplotlib 3.10: x8 widths
+            advance = font.load_char(ord(ch)).horiAdvance / 64 / hinting   # 26.6 fixed point
             self._glyphs[key, ch] = (mask, dx, dy, advance)
         return self._glyphs[key, ch]
 
