@@ -117,8 +117,7 @@ class GlyphText:
             font = get_font(key[0])
             font.set_size(key[1], self.dpi)
             hinting = rcParams.get("text.hinting_factor") or 1   # 8 before matplotlib 3.10: x8 widths
-            advance = font.load_char(ord(ch)).horiAdvance / 64 / hinting   # 26.6 fixed point
-            self._glyphs[key, ch] = (mask, dx, dy, advance)
+            self._glyphs[key, ch] = (mask, dx, dy, font.load_char(ord(ch)).horiAdvance / 64 / hinting)
         return self._glyphs[key, ch]
 
     def _line_metrics(self, prop, key):
