@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dlcore.ui.explorer import DEFAULTS, Explorer, explorer
-from dlcore.ui.explorer_runs import Course, _key, train
+from dlcore.ui.explorer_runs import Course, run_key, train
 
 SMALL = dict(DEFAULTS, depth=2, width=8)
 CASES = {
@@ -34,7 +34,7 @@ def test_a_course_gives_each_number_of_epochs_the_run_trained_from_scratch(case)
     course = Course(s, budget=400)
     for e in (20, 150, 160, 400):                 # dragged to the right: more epochs each time
         assert course.missing({**s, "epochs": e}) is not None
-        assert_same_run(course.run(e), train(_key({**s, "epochs": e})))
+        assert_same_run(course.run(e), train(run_key({**s, "epochs": e})))
     h = course.training.history
     if case == "early stopping (patience), end of training":
         assert h.status == "early_stopped" and h.epochs < 400       # the case tests a stopped course
@@ -51,7 +51,7 @@ def test_back_to_fewer_epochs_when_the_run_does_not_depend_on_where_it_ends(case
     for e in (290, 40, 10):
         if case == "first-iteration histograms":   # the history's first e epochs; epoch 0's values
             assert course.missing({**s, "epochs": e}) == 0
-            assert_same_run(course.run(e), train(_key({**s, "epochs": e})))
+            assert_same_run(course.run(e), train(run_key({**s, "epochs": e})))
         elif e < stop:                              # the weights at epoch e are gone: not this course
             assert course.missing({**s, "epochs": e}) is None
     other = {**s, "lr": s["lr"] / 2}
@@ -80,7 +80,7 @@ def test_the_panel_follows_the_epochs_slider_with_one_training():
             epochs.value = e
         finally:
             Course.run = original
-        assert_same_run(ex.current, train(_key({**ex.settings, "epochs": e})))
+        assert_same_run(ex.current, train(run_key({**ex.settings, "epochs": e})))
     # each position trained only the epochs past the last one: 10 + 10 + 480 + 10 + 0,
     # where training each from scratch would have taken 110 + 120 + 600 + 610 + 300
     assert trained == [110, 10, 480, 10, 0]
@@ -99,4 +99,13 @@ def test_frames_while_a_course_trains_and_the_run_is_unchanged():
     box.controls["epochs"].value = 70
     assert titles == [f"training … epoch {e} of 60" for e in range(61)] + \
         [f"training … epoch {e} of 70" for e in range(61, 71)]
-    assert_same_run(ex.current, train(_key(ex.settings)))
+    assert_same_run(ex.current, train(run_key(ex.settings)))
+
+
+def test_an_explorer_without_its_panel_follows_epochs_without_frames():
+    # frames go to the panel; an Explorer driven from code has none to send them to
+    ex = Explorer(**{**SMALL, "epochs": 20})
+    ex.every = 0.0
+    ex.draw()
+    ex.set(epochs=40)
+    assert_same_run(ex.current, train(run_key({**ex.settings, "epochs": 40})))

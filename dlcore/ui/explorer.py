@@ -32,7 +32,7 @@ import numpy as np
 
 from .._validate import check_choice, check_int, check_real
 from ..viz.explorer import ExplorerFigure
-from .explorer_runs import Course, _key, build_network, train
+from .explorer_runs import Course, run_key, build_network, train
 from .explorer_static import run_alt, static_explorer
 from . import share
 from .live import Ahead, live_panel, log_slider, neighbours, one_blas_thread
@@ -93,13 +93,14 @@ class Explorer:
     def run(self, **changes):
         """The run for the current settings (with ``changes``), trained once and kept."""
         s = {**self.settings, **changes}
-        key = _key(s)
+        key = run_key(s)
+        shown = self.push is not None and not changes    # frames go to the panel while it trains
         if not self.runs.done(key) and self._course(s) is not None:
             with one_blas_thread():    # as Ahead trains: the other core is the background's
-                run = self.course.run(s["epochs"], progress=None if changes else self._progress())
+                run = self.course.run(s["epochs"], progress=self._progress() if shown else None)
             self.runs.put(key, run)
             return run
-        if self.push is None or changes:
+        if not shown:
             return self.runs.get(key)
         return self.runs.get(key, wait=self.every, progress=self._progress())
 
@@ -109,7 +110,7 @@ class Explorer:
         if self.course is not None and self.course.missing(s) is not None:
             return self.course
         shown = self.current["settings"] if self.current is not None else None
-        if shown is not None and _key({**shown, "epochs": s["epochs"]}) == _key(s):
+        if shown is not None and run_key({**shown, "epochs": s["epochs"]}) == run_key(s):
             self.course = Course(s, budget=max(EPOCHS_MAX, s["epochs"]))
             return self.course
         return None
@@ -173,14 +174,14 @@ class Explorer:
     def pending(self, **changes):
         """True when the run for these settings still has to be trained (more than a few epochs)."""
         s = {**self.settings, **changes}
-        if self.runs.done(_key(s)):
+        if self.runs.done(run_key(s)):
             return False
         missing = self.course.missing(s) if self.course is not None else None
         return missing is None or missing > 100
 
     def plan_around(self, name, values):
         """Train, in the background, the runs for ``values`` of setting ``name``."""
-        self.runs.plan([_key({**self.settings, name: v}) for v in values])
+        self.runs.plan([run_key({**self.settings, name: v}) for v in values])
 
     def code(self):
         """The settings as a share code: ``explorer(code=...)`` reproduces this run."""

@@ -24,7 +24,7 @@ from ..train.fit import Training, fit
 from ..train.record import Recorder
 from ..viz.explorer import layer_values
 
-__all__ = ["build_network", "train", "Course"]
+__all__ = ["build_network", "run_key", "train", "Course"]
 
 
 def _data(name, seed):
@@ -54,14 +54,14 @@ def build_network(n_in, n_out, *, depth, width, activation, init, sigma, dropout
     return Network(layers, loss=loss)
 
 
-def _key(settings):
+def run_key(settings):
     """Settings as a hashable key; floats to 10 significant digits, so a value the browser
     computed and the same value computed here are one key."""
     return tuple(sorted((k, float(f"{v:.10g}") if isinstance(v, float) else v) for k, v in settings.items()))
 
 
 def train(key, progress=None):
-    """Train with the settings of ``key`` (see ``_key``); returns the run: ``history``,
+    """Train with the settings of ``key`` (see ``run_key``); returns the run: ``history``,
     per-layer ``values`` of z, a and δ (float32), ``names``, ``settings`` and eq. 58's
     ``predicted`` variances (first-iteration histograms only, else None).
 
@@ -83,8 +83,8 @@ class Course:
 
     def __init__(self, settings, budget):
         budget = check_int(budget, "budget", minimum=1)
-        s = self.settings = dict(_key(settings))   # floats as the key has them: one run per key
-        self.base = _key({**s, "epochs": 0})
+        s = self.settings = dict(run_key(settings))   # floats as the key has them: one run per key
+        self.base = run_key({**s, "epochs": 0})
         self.X, self.T, Xv, Tv, loss = _data(s["dataset"], s["seed"])
         net = build_network(self.X.shape[1], self.T.shape[1], depth=s["depth"], width=s["width"],
                             activation=s["activation"], init=s["init"], sigma=s["sigma"],
@@ -105,7 +105,7 @@ class Course:
                                  recorder=self.rec, callback=self._epoch_done)
 
     def missing(self, settings):
-        if _key({**settings, "epochs": 0}) != self.base:
+        if run_key({**settings, "epochs": 0}) != self.base:
             return None
         e, t = settings["epochs"], self.training
         if t.stopped and t.history.epochs <= e:
