@@ -32,6 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 SERVER_START_S = 120
 SHUTDOWN_S = 20
+START_S = 60        # Run All Cells must start some cell within this
 
 
 class Lab:
@@ -68,6 +69,26 @@ class Lab:
         except (OSError, urllib.error.URLError, ValueError):
             return False
         return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
+
+    def kernel_states(self) -> dict:
+        """{notebook path: its kernel's execution state} for every session, for messages."""
+        try:
+            return {x["path"]: (x.get("kernel") or {}).get("execution_state") for x in self.api("/api/sessions")}
+        except (OSError, urllib.error.URLError, ValueError) as exc:
+            return {"error": str(exc)}
+
+    def notebook_state(self, name: str):
+        """The execution state of the kernel of the notebook named ``name`` (None: no session yet)."""
+        states = self.kernel_states()
+        return next((v for k, v in states.items() if Path(k).name == name), None)
+
+
+    def end_sessions(self):
+        """Shut down every notebook's kernel (a test's kernel, and the background process
+        its panels started, would otherwise go on working beside the next test)."""
+        with contextlib.suppress(OSError, urllib.error.URLError, ValueError):
+            for session in self.api("/api/sessions") or []:
+                self.api(f"/api/sessions/{session['id']}", method="DELETE", timeout=30)
 
 
 def free_port() -> int:
@@ -200,23 +221,43 @@ def open_chapter(page, lab: Lab, name: str, timeout_s=120):
 
 
 def run_all(page, lab: Lab, notebook, n_code: int, timeout_s=600):
-    """Wait for an idle kernel, run *Run → Run All Cells*, wait until every code cell has an
-    execution count and the kernel is idle; returns the seconds it took."""
+    """Wait for the notebook's own kernel to be idle, run *Run → Run All Cells*, wait until
+    every code cell has an execution count and that kernel is idle; returns the seconds it
+    took. A Run All that started no cell within ``START_S`` (the page not yet connected to
+    a kernel that was still starting) is clicked again; on a time-out the message says
+    what the page and the server showed."""
     code_cells = notebook.locator(".jp-CodeCell")
     wait(lambda: code_cells.count() == n_code, 120, f"{n_code} code cells in the page")
-    wait(lab.kernels_idle, 180, "an idle kernel")
-    notebook.locator(".jp-CodeCell .jp-InputPrompt").first.click()   # the notebook is active
-    page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^\s*Run\s*$")).click()
-    page.locator(".lm-Menu-item").filter(has_text=re.compile(r"^\s*Run All Cells")).click()
+    name = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel") \
+        .first.inner_text().strip()
+    # this notebook's kernel: another notebook's idle kernel let Run All be clicked while
+    # this one was still starting, and no cell ran (seen once in CI, under load)
+    wait(lambda: lab.notebook_state(name) == "idle", 180, f"{name}'s kernel to be idle")
     prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt")
     counted = re.compile(r"^\[\d+\]:$")
-    started = time.monotonic()
+
+    def texts():
+        return [t.strip() for t in prompts.all_inner_texts()]
 
     def finished():
-        texts = [t.strip() for t in prompts.all_inner_texts()]
-        return len(texts) == n_code and all(counted.match(t) for t in texts) and lab.kernels_idle()
+        t = texts()
+        return len(t) == n_code and all(counted.match(x) for x in t) and lab.notebook_state(name) == "idle"
 
-    wait(finished, timeout_s, "every cell to run (Run All Cells)", poll_s=0.5)
+    started = time.monotonic()
+    for attempt in range(3):
+        notebook.locator(".jp-CodeCell .jp-InputPrompt").first.click()   # the notebook is active
+        page.locator(".lm-MenuBar-item").filter(has_text=re.compile(r"^\s*Run\s*$")).click()
+        page.locator(".lm-Menu-item").filter(has_text=re.compile(r"^\s*Run All Cells")).click()
+        with contextlib.suppress(AssertionError):
+            wait(lambda: any(x not in ("[ ]:", "") for x in texts()), START_S, "a cell to start")
+            break
+    try:
+        wait(finished, timeout_s, "every cell to run (Run All Cells)", poll_s=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc} in {name} after {attempt + 1} click(s) of Run All\n"
+                             f"prompts: {texts()}\nkernels: {lab.kernel_states()}\n"
+                             f"dialogs: {page.locator('.jp-Dialog').all_inner_texts()}\n"
+                             f"JupyterLab log:\n{lab.log()[-1500:]}") from None
     return time.monotonic() - started
 
 

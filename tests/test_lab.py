@@ -109,6 +109,7 @@ def test_student_runs_chapter_10_with_autosave_on(browser, lab, tmp_path):
         raise
     finally:
         page.close()
+        lab.end_sessions()
         if chapter.read_bytes() != original:
             pytest.fail("JupyterLab rewrote the chapter file (autosave on): run `make canonical` "
                         "and check book/jupytext.toml")
@@ -169,6 +170,7 @@ def test_row_panels_leave_room_to_drag_and_show_figures_at_their_size(browser, l
         raise
     finally:
         page.close()
+        lab.end_sessions()
     # the browser's own log/exp may move a value by an ulp; the grid's snapping moved it by 0.2 %
     assert ast.literal_eval(values) == pytest.approx([0.2, 0.5, 0.01], rel=1e-9), \
         f"log sliders changed their values when shown: {values}"

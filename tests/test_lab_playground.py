@@ -61,6 +61,7 @@ def test_a_click_on_the_playground_adds_a_point_and_retrains(browser, lab, tmp_p
         assert not errors, errors
     finally:
         page.close()
+        lab.end_sessions()
         if page_file.read_bytes() != original:
             pytest.fail("JupyterLab rewrote the page during the test (autosave on): run "
                         "`make canonical` and check book/jupytext.toml")
