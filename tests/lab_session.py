@@ -82,7 +82,6 @@ class Lab:
         states = self.kernel_states()
         return next((v for k, v in states.items() if Path(k).name == name), None)
 
-
     def end_sessions(self):
         """Shut down every notebook's kernel (a test's kernel, and the background process
         its panels started, would otherwise go on working beside the next test)."""
@@ -223,8 +222,8 @@ def open_chapter(page, lab: Lab, name: str, timeout_s=120):
 def run_all(page, lab: Lab, notebook, n_code: int, timeout_s=600):
     """Wait for the notebook's own kernel to be idle, run *Run → Run All Cells*, wait until
     every code cell has an execution count and that kernel is idle; returns the seconds it
-    took. A Run All that started no cell within ``START_S`` (the page not yet connected to
-    a kernel that was still starting) is clicked again; on a time-out the message says
+    took. A Run All that started no cell within ``START_S`` (clicked before the page had a
+    kernel session: JupyterLab then runs nothing) is clicked again; on a time-out the message says
     what the page and the server showed."""
     code_cells = notebook.locator(".jp-CodeCell")
     wait(lambda: code_cells.count() == n_code, 120, f"{n_code} code cells in the page")
